@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// OpenMP comes from Debian's libomp-dev (LLVM 14); Swift's own clang compiles it with these flags.
+let openMPCFlags = ["-fopenmp", "-I/usr/lib/llvm-14/lib/clang/14.0.6/include", "-O3", "-march=x86-64-v3", "-ffp-contract=off"]
+let openMPLinkFlags = ["-L/usr/lib/llvm-14/lib", "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/llvm-14/lib"]
+
+let package = Package(
+    name: "Phenaki",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "phenaki", targets: ["phenaki"]),
+        .library(name: "Phenaki", targets: ["Phenaki"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(openMPCFlags)],
+            linkerSettings: [
+                .linkedLibrary("openblas"),
+                .linkedLibrary("omp"),
+                .linkedLibrary("m"),
+                .unsafeFlags(openMPLinkFlags),
+            ]
+        ),
+        .target(name: "TensorGraph", path: "Sources/TensorGraph"),
+        .target(name: "GraphCompiler", dependencies: ["TensorGraph"], path: "Sources/GraphCompiler"),
+        .target(name: "GraphRuntime", dependencies: ["TensorGraph", "CKernels"], path: "Sources/GraphRuntime"),
+        .target(name: "PhenakiGraphs", dependencies: ["TensorGraph"], path: "Graphs"),
+        .target(
+            name: "Phenaki",
+            dependencies: ["PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph"],
+            path: "Sources/Phenaki"
+        ),
+        .executableTarget(
+            name: "phenaki",
+            dependencies: [
+                "Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/phenaki"
+        ),
+        .testTarget(name: "TensorGraphTests", dependencies: ["TensorGraph"]),
+        .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphRuntime", "TensorGraph"]),
+        .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime", "GraphCompiler", "TensorGraph", "CKernels"]),
+        .testTarget(
+            name: "PhenakiTests",
+            dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph"]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+void pk_placeholder(void) {}

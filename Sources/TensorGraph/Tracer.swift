@@ -1,0 +1,158 @@
+/// Records the nodes of a graph while a model runs on symbolic tensors.
+///
+/// A tracer keeps the current scope path (so every node knows which layer made it), the
+/// parameters declared so far (a name used twice with the same type is one shared parameter)
+/// and the first shape error. Ops on `Tensor` never throw, so model code reads like PyTorch;
+/// the first error is thrown when the trace ends, naming the scope, op and shapes.
+public final class Tracer {
+    /// The graph built so far.
+    public private(set) var graph: Graph
+    /// The current scope path, outermost first.
+    public private(set) var scopePath: [String] = []
+    /// The first error met while tracing; later ops still record placeholder nodes.
+    public private(set) var firstError: GraphError?
+    private var parameterIDs: [String: NodeID] = [:]
+    private var sourceNames: Set<String> = []
+
+    /// Starts a new, empty trace.
+    public init() { graph = Graph() }
+
+    /// Continues appending to an existing graph (autodiff writes the backward graph this way).
+    public init(extending graph: Graph) {
+        self.graph = graph
+        for node in graph.nodes {
+            switch node.op {
+            case .parameter(let name, _): parameterIDs[name] = node.id
+            case .input(let name), .rngKey(let name): sourceNames.insert(name)
+            default: break
+            }
+        }
+    }
+
+    /// Traces `body` and returns the verified graph with its named outputs.
+    public static func trace(
+        _ body: (Tracer) throws -> KeyValuePairs<String, Tensor>
+    ) throws -> Graph {
+        let tracer = Tracer()
+        let outputs = try body(tracer)
+        return try tracer.finish(outputs: outputs.map { ($0.key, $0.value) })
+    }
+
+    /// Ends the trace: throws the first error, else returns the verified graph.
+    public func finish(outputs: [(String, Tensor)]) throws(GraphError) -> Graph {
+        if let firstError { throw firstError }
+        var result = graph
+        result.outputs = outputs.map { GraphOutput(name: $0.0, node: $0.1.id) }
+        try verify(result)
+        return result
+    }
+
+    /// The dotted scope path of nodes recorded now (`layers.0.1.to_q`).
+    public var scope: String { scopePath.joined(separator: ".") }
+
+    /// Runs `body` one level deeper in the scope tree, as a PyTorch submodule attribute does.
+    public func scope<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        scopePath.append(name)
+        defer { scopePath.removeLast() }
+        return try body()
+    }
+
+    /// Runs `body` with an absolute scope path (used by passes that write new nodes).
+    public func withScopePath<T>(_ path: [String], _ body: () throws -> T) rethrows -> T {
+        let saved = scopePath
+        scopePath = path
+        defer { scopePath = saved }
+        return try body()
+    }
+
+    /// Records an op, inferring its type. On a shape error, remembers the first error and
+    /// returns a placeholder so tracing can go on.
+    public func record(_ op: Op, _ inputs: [Tensor], declared: TensorType? = nil) -> Tensor {
+        let ids = inputs.map(\.id)
+        let types = ids.map { graph.nodes[$0.index].type }
+        let type: TensorType
+        do {
+            type = try inferType(op, inputs: types, declared: declared, scope: scope)
+        } catch {
+            if firstError == nil { firstError = error }
+            let placeholder = declared ?? types.first ?? TensorType([])
+            return append(.constant(values: [0]), [], placeholder)
+        }
+        return append(op, ids, type)
+    }
+
+    private func append(_ op: Op, _ inputs: [NodeID], _ type: TensorType) -> Tensor {
+        let id = NodeID(graph.nodes.count)
+        graph.nodes.append(Node(id: id, op: op, inputs: inputs, type: type, scope: scope))
+        return Tensor(id: id, tracer: self)
+    }
+
+    /// The tensor for an existing node of this graph.
+    public func tensor(_ id: NodeID) -> Tensor { Tensor(id: id, tracer: self) }
+
+    // MARK: Sources
+
+    /// Declares (or reuses) the parameter `name` in the current scope.
+    ///
+    /// The full name is the scope path plus `name` (`layers.0.1.to_q.weight`), matching
+    /// PyTorch's `state_dict` keys. Declaring the same full name again with the same shape
+    /// shares the parameter; another shape is an error.
+    public func parameter(_ name: String, _ shape: [Int], _ initializer: Initializer) -> Tensor {
+        let fullName = (scopePath + [name]).joined(separator: ".")
+        let type = TensorType(shape, .float32)
+        if let existing = parameterIDs[fullName] {
+            let node = graph[existing]
+            if node.type != type, firstError == nil {
+                firstError = .duplicateParameter(name: fullName, first: node.type, second: type)
+            }
+            return tensor(existing)
+        }
+        let t = record(.parameter(name: fullName, initializer: initializer), [], declared: type)
+        parameterIDs[fullName] = t.id
+        return t
+    }
+
+    /// Declares a run-time input called `name`.
+    public func input(_ name: String, _ shape: [Int], _ dtype: DType = .float32) -> Tensor {
+        if !sourceNames.insert(name).inserted, firstError == nil {
+            firstError = .invalid("input \(name) declared twice")
+        }
+        return record(.input(name: name), [], declared: TensorType(shape, dtype))
+    }
+
+    /// Declares an RNG key input called `name` (int32[2]).
+    public func rngKey(_ name: String) -> Tensor {
+        if !sourceNames.insert(name).inserted, firstError == nil {
+            firstError = .invalid("RNG key \(name) declared twice")
+        }
+        return record(.rngKey(name: name), [], declared: TensorType([2], .int32))
+    }
+
+    /// A constant filled with `value`.
+    public func constant(_ value: Double, _ shape: [Int] = [], _ dtype: DType = .float32) -> Tensor {
+        record(.constant(values: [value]), [], declared: TensorType(shape, dtype))
+    }
+
+    /// A constant with one value per element (row-major).
+    public func constant(values: [Double], _ shape: [Int], _ dtype: DType = .float32) -> Tensor {
+        record(.constant(values: values), [], declared: TensorType(shape, dtype))
+    }
+
+    /// Int32 tensor whose elements are their index along `axis`.
+    public func iota(_ shape: [Int], axis: Int) -> Tensor {
+        record(.iota(axis: axis), [], declared: TensorType(shape, .int32))
+    }
+
+    /// `[0, 1, ..., n-1]` as int32.
+    public func arange(_ n: Int) -> Tensor { iota([n], axis: 0) }
+
+    /// Uniform floats in [0, 1) drawn from `key`.
+    public func randomUniform(_ key: Tensor, _ shape: [Int]) -> Tensor {
+        record(.randomUniform, [key], declared: TensorType(shape, .float32))
+    }
+
+    /// Standard normal floats drawn from `key`.
+    public func randomNormal(_ key: Tensor, _ shape: [Int]) -> Tensor {
+        record(.randomNormal, [key], declared: TensorType(shape, .float32))
+    }
+}
