@@ -243,8 +243,10 @@ public func inferType(
         let (x, w) = (inputs[0], inputs[1])
         let spatial = x.rank - 2
         try convChecks(x: x, w: w, stride: stride, padding: padding, groups: groups, fail: fail)
-        let out = (0..<spatial).map { i in
-            (x.shape[2 + i] + 2 * padding[i] - w.shape[2 + i]) / stride[i] + 1
+        var out: [Int] = []
+        for i in 0..<spatial {
+            let padded: Int = x.shape[2 + i] + 2 * padding[i]
+            out.append((padded - w.shape[2 + i]) / stride[i] + 1)
         }
         try need(out.allSatisfy { $0 > 0 }, "kernel larger than the padded input")
         return TensorType([x.shape[0], w.shape[0]] + out, .float32)
