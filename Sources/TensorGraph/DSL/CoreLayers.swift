@@ -11,13 +11,15 @@ public struct Linear: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let t = x.tracer
         let w = t.parameter("weight", [outFeatures, inFeatures], .kaimingUniform(fanIn: inFeatures))
+        // Flatten leading axes only; a wrong feature count is reported by the matmul.
         let lead = Array(x.shape.dropLast())
-        var y = matmul(x.reshape([-1, inFeatures]), w, transposeB: true)
+        let rows = x.rank == 2 ? x : x.reshape([-1, x.shape.last ?? 1])
+        var y = matmul(rows, w, transposeB: true)
         if bias {
             let b = t.parameter("bias", [outFeatures], .kaimingUniform(fanIn: inFeatures))
             y = y + b
         }
-        return y.reshape(lead + [outFeatures])
+        return x.rank == 2 ? y : y.reshape(lead + [outFeatures])
     }
 }
 

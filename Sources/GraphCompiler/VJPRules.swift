@@ -1,0 +1,274 @@
+import TensorGraph
+
+/// What autodiff knows about an op: how to pull a gradient back through it, or why it never
+/// carries one.
+public enum VJPRule {
+    /// Given the node's inputs, its output and the gradient of the output, returns one gradient
+    /// per input (`nil` where none flows: integer inputs, masks, keys). Rules only emit ops that
+    /// have rules of their own, so backward graphs can be differentiated again.
+    case rule((VJPArguments) -> [Tensor?])
+    /// The op never carries a gradient, and why.
+    case nonDifferentiable(String)
+}
+
+/// The values a VJP rule reads.
+public struct VJPArguments {
+    public let node: Node
+    public let inputs: [Tensor]
+    public let output: Tensor
+    public let grad: Tensor
+
+    var x: Tensor { inputs[0] }
+    var tracer: Tracer { grad.tracer }
+    func zeros(_ shape: [Int]) -> Tensor { tracer.constant(0, shape) }
+}
+
+/// Sums `g` over the axes that broadcasting added or stretched, back to `shape`.
+func unbroadcast(_ g: Tensor, to shape: [Int]) -> Tensor {
+    if g.shape == shape { return g }
+    let lead = g.rank - shape.count
+    var axes = Array(0..<lead)
+    for (i, d) in shape.enumerated() where d == 1 && g.shape[lead + i] != 1 {
+        axes.append(lead + i)
+    }
+    let summed = axes.isEmpty ? g : g.sum(axes: axes, keepDims: true)
+    return summed.reshape(shape)
+}
+
+/// Broadcasts a reduced gradient back over the reduced axes of `shape`.
+func expandReduced(_ g: Tensor, axes: [Int], keepDims: Bool, to shape: [Int]) -> Tensor {
+    let kept = keepDims ? g : g.reshape(reducedShape(shape, axes: axes, keepDims: true))
+    return kept.expand(shape)
+}
+
+/// The rule table: one entry per op, nothing clever. This `switch` has no `default`, so a new
+/// op does not compile until it has a rule or a reason.
+public func vjpRule(for op: Op) -> VJPRule {
+    switch op {
+    case .parameter, .input, .constant, .iota, .rngKey:
+        return .nonDifferentiable("a leaf: gradients end here")
+    case .randomUniform, .randomNormal, .foldIn:
+        return .nonDifferentiable("depends only on the RNG key")
+    case .unary(let u):
+        return unaryRule(u)
+    case .binary(let b):
+        return binaryRule(b)
+    case .select:
+        return .rule { a in
+            let (cond, t, f) = (a.inputs[0], a.inputs[1], a.inputs[2])
+            let zero = a.zeros([])
+            return [nil, unbroadcast(select(cond, a.grad, zero), to: t.shape),
+                    unbroadcast(select(cond, zero, a.grad), to: f.shape)]
+        }
+    case .clamp(let lo, let hi):
+        return .rule { a in
+            let inside = ((a.x .>= lo) .& (a.x .<= hi)).cast(.float32)
+            return [a.grad * inside]
+        }
+    case .cast:
+        return .rule { a in
+            a.x.dtype.isFloatingPoint && a.output.dtype.isFloatingPoint ? [a.grad] : [nil]
+        }
+    case .stopGradient:
+        return .rule { _ in [nil] }
+    case .reduce(let r, let axes, let keepDims):
+        return .rule { a in
+            let shape = a.x.shape
+            let g = expandReduced(a.grad, axes: axes, keepDims: keepDims, to: shape)
+            switch r {
+            case .sum:
+                return [g]
+            case .mean:
+                let n = axes.map { shape[$0] }.reduce(1, *)
+                return [g / Double(n)]
+            case .max:
+                // Ties share the gradient evenly, as torch.amax does.
+                let y = expandReduced(a.output, axes: axes, keepDims: keepDims, to: shape)
+                let hit = (a.x .== y).cast(.float32)
+                let count = expandReduced(hit.sum(axes: axes, keepDims: true), axes: axes, keepDims: true, to: shape)
+                return [g * hit / count]
+            case .logSumExp:
+                let y = expandReduced(a.output, axes: axes, keepDims: keepDims, to: shape)
+                return [g * (a.x - y).exp()]
+            }
+        }
+    case .argmax:
+        return .nonDifferentiable("integer output")
+    case .softmax(let axis):
+        return .rule { a in
+            let y = a.output
+            return [y * (a.grad - (a.grad * y).sum(axes: [axis], keepDims: true))]
+        }
+    case .layerNorm(let eps):
+        return .rule { a in
+            let y = a.output  // = (x - mean) * rstd
+            let centered = a.x - a.x.mean(axes: [-1], keepDims: true)
+            let rstd = (centered.square().mean(axes: [-1], keepDims: true) + eps).rsqrt()
+            let g = a.grad
+            let inner = g - g.mean(axes: [-1], keepDims: true) - y * (g * y).mean(axes: [-1], keepDims: true)
+            return [rstd * inner]
+        }
+    case .l2Normalize(let axis, let eps):
+        return .rule { a in
+            let y = a.output
+            let norm = a.x.square().sum(axes: [axis], keepDims: true).sqrt()
+            let clamped = norm.maximum(eps)
+            let active = (norm .> eps).cast(.float32)
+            let radial = y * (a.grad * y).sum(axes: [axis], keepDims: true) * active
+            return [(a.grad - radial) / clamped]
+        }
+    case .matmul(let ta, let tb):
+        return .rule { a in
+            let (lhs, rhs, g) = (a.inputs[0], a.inputs[1], a.grad)
+            let da: Tensor
+            let db: Tensor
+            switch (ta, tb) {
+            case (false, false):
+                da = matmul(g, rhs, transposeB: true)
+                db = matmul(lhs, g, transposeA: true)
+            case (true, false):
+                da = matmul(rhs, g, transposeB: true)
+                db = matmul(lhs, g)
+            case (false, true):
+                da = matmul(g, rhs)
+                db = matmul(g, lhs, transposeA: true)
+            case (true, true):
+                da = matmul(rhs, g, transposeA: true, transposeB: true)
+                db = matmul(g, lhs, transposeA: true, transposeB: true)
+            }
+            return [unbroadcast(da, to: lhs.shape), unbroadcast(db, to: rhs.shape)]
+        }
+    case .reshape:
+        return .rule { a in [a.grad.reshape(a.x.shape)] }
+    case .permute(let perm):
+        return .rule { a in
+            var inverse = [Int](repeating: 0, count: perm.count)
+            for (i, p) in perm.enumerated() { inverse[p] = i }
+            return [a.grad.permute(inverse)]
+        }
+    case .slice(let starts, let ends):
+        return .rule { a in
+            let after = zip(a.x.shape, ends).map { $0 - $1 }
+            return [a.tracer.record(.pad(before: starts, after: after, value: 0), [a.grad])]
+        }
+    case .concat(let axis):
+        return .rule { a in
+            var offset = 0
+            return a.inputs.map { input in
+                let extent = input.shape[axis]
+                defer { offset += extent }
+                return a.grad.slice(axis: axis, offset..<(offset + extent))
+            }
+        }
+    case .pad(let before, _, _):
+        return .rule { a in
+            let ends = zip(before, a.x.shape).map { $0 + $1 }
+            return [a.tracer.record(.slice(starts: before, ends: ends), [a.grad])]
+        }
+    case .expand:
+        return .rule { a in [unbroadcast(a.grad, to: a.x.shape)] }
+    case .gather(let axis):
+        return .rule { a in
+            [a.tracer.record(.scatterAdd(axis: axis, size: a.x.shape[axis]), [a.grad, a.inputs[1]]), nil]
+        }
+    case .scatterAdd(let axis, _):
+        return .rule { a in [a.grad.gather(a.inputs[1], axis: axis), nil] }
+    case .takeAlongAxis(let axis):
+        return .rule { a in
+            [a.tracer.record(.scatterAlongAxisAdd(axis: axis, size: a.x.shape[axis]), [a.grad, a.inputs[1]]), nil]
+        }
+    case .scatterAlongAxisAdd(let axis, _):
+        return .rule { a in [a.grad.takeAlongAxis(a.inputs[1], axis: axis), nil] }
+    case .oneHot, .topK, .argsort:
+        return .nonDifferentiable("integer input or output")
+    case .conv(let stride, let padding, let groups):
+        return .rule { a in
+            let (x, w, g) = (a.inputs[0], a.inputs[1], a.grad)
+            let dx = a.tracer.record(.convTranspose(stride: stride, padding: padding, groups: groups,
+                                                    outputSpatial: Array(x.shape.dropFirst(2))), [g, w])
+            let dw = a.tracer.record(.convWeightGrad(stride: stride, padding: padding, groups: groups,
+                                                     kernel: Array(w.shape.dropFirst(2))), [x, g])
+            return [dx, dw]
+        }
+    case .convTranspose(let stride, let padding, let groups, _):
+        // y = convᵀ(dy, w) is linear in both: ⟨gy, convᵀ(dy, w)⟩ = ⟨conv(gy, w), dy⟩.
+        return .rule { a in
+            let (dy, w, g) = (a.inputs[0], a.inputs[1], a.grad)
+            let ddy = g.conv(w, stride: stride, padding: padding, groups: groups)
+            let dw = a.tracer.record(.convWeightGrad(stride: stride, padding: padding, groups: groups,
+                                                     kernel: Array(w.shape.dropFirst(2))), [g, dy])
+            return [ddy, dw]
+        }
+    case .convWeightGrad(let stride, let padding, let groups, _):
+        // F = ∂w(x, dy) satisfies ⟨gF, F⟩ = ⟨conv(x, gF), dy⟩.
+        return .rule { a in
+            let (x, dy, g) = (a.inputs[0], a.inputs[1], a.grad)
+            let dx = a.tracer.record(.convTranspose(stride: stride, padding: padding, groups: groups,
+                                                    outputSpatial: Array(x.shape.dropFirst(2))), [dy, g])
+            let ddy = x.conv(g, stride: stride, padding: padding, groups: groups)
+            return [dx, ddy]
+        }
+    }
+}
+
+private func unaryRule(_ u: UnaryOp) -> VJPRule {
+    switch u {
+    case .logicalNot:
+        return .nonDifferentiable("bool values")
+    case .sign:
+        return .rule { _ in [nil] }  // piecewise constant: zero gradient
+    case .neg: return .rule { a in [-a.grad] }
+    case .exp: return .rule { a in [a.grad * a.output] }
+    case .log: return .rule { a in [a.grad / a.x] }
+    case .sqrt: return .rule { a in [a.grad * 0.5 / a.output] }
+    case .rsqrt: return .rule { a in [a.grad * -0.5 * a.output * a.output * a.output] }
+    case .abs: return .rule { a in [a.grad * a.x.sign()] }
+    case .tanh: return .rule { a in [a.grad * (1.0 - a.output.square())] }
+    case .erf: return .rule { a in [a.grad * (2 / Double.pi.squareRoot()) * (-a.x.square()).exp()] }
+    case .sigmoid: return .rule { a in [a.grad * a.output * (1.0 - a.output)] }
+    case .relu: return .rule { a in [a.grad * (a.x .> 0).cast(.float32)] }
+    case .leakyRelu(let alpha): return .rule { a in [select(a.x .> 0, a.grad, a.grad * alpha)] }
+    case .gelu:
+        return .rule { a in
+            let x = a.x
+            let cdf = 0.5 * (1.0 + (x * (1 / 2.0.squareRoot())).erf())
+            let pdf = (x.square() * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
+            return [a.grad * (cdf + x * pdf)]
+        }
+    case .sin: return .rule { a in [a.grad * a.x.cos()] }
+    case .cos: return .rule { a in [-(a.grad * a.x.sin())] }
+    }
+}
+
+private func binaryRule(_ b: BinaryOp) -> VJPRule {
+    if b.isComparison || b.isLogical { return .nonDifferentiable("bool output") }
+    return .rule { a in
+        let (l, r, g) = (a.inputs[0], a.inputs[1], a.grad)
+        let gl: Tensor
+        let gr: Tensor
+        switch b {
+        case .add:
+            (gl, gr) = (g, g)
+        case .sub:
+            (gl, gr) = (g, -g)
+        case .mul:
+            (gl, gr) = (g * r, g * l)
+        case .div:
+            (gl, gr) = (g / r, -(g * a.output / r))
+        case .pow:
+            gl = g * r * l.pow(r - 1.0)
+            // d/dr lᵣ = lʳ·log l, defined for l > 0; elsewhere zero (as PyTorch gives for l = 0).
+            let positive = l .> 0
+            let safeLog = select(positive, l, a.zeros([]) + 1.0).log()
+            gr = select(positive, g * a.output * safeLog, a.zeros([]))
+        case .maximum, .minimum:
+            // Ties share the gradient evenly, as torch.maximum does.
+            let wins = (b == .maximum ? (l .> r) : (l .< r)).cast(.float32)
+            let weight = wins + (l .== r).cast(.float32) * 0.5
+            (gl, gr) = (g * weight, g * (1.0 - weight))
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .logicalAnd, .logicalOr:
+            fatalError("comparisons have no rule")  // excluded above
+        }
+        return [unbroadcast(gl, to: l.shape), unbroadcast(gr, to: r.shape)]
+    }
+}

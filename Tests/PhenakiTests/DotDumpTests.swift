@@ -1,0 +1,74 @@
+import Foundation
+import GraphCompiler
+import PhenakiGraphs
+import TensorGraph
+import Testing
+
+/// The path of Graphviz `dot` on PATH, if installed.
+private let dotExecutable: String? = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/dot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// Runs `dot -Tsvg` on `source`; returns its exit status and the SVG.
+private func renderSVG(_ source: String, dot: String) throws -> (status: Int32, svg: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: dot)
+    process.arguments = ["-Tsvg"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Write and read concurrently so neither pipe fills up.
+    let writer = Thread {
+        input.fileHandleForWriting.write(Data(source.utf8))
+        try? input.fileHandleForWriting.close()
+    }
+    writer.start()
+    let svg = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: svg, as: UTF8.self))
+}
+
+@Suite struct DotDumpTests {
+    @Test func startsWithDigraphAndHasEveryNodeAndOutput() throws {
+        let graph = try ModelZoo.graph(named: "transformer-block")
+        let dot = dotDump(graph)
+        #expect(dot.hasPrefix("digraph"))
+        for node in graph.nodes { #expect(dot.contains("  n\(node.id.index) [label=") || dot.contains("    n\(node.id.index) [label=")) }
+        #expect(dot.contains("out0 [label=\"loss\""))
+        #expect(dot.contains("label=\"layers\""))
+        #expect(dot.contains("cluster_legend"))
+    }
+
+    @Test func rolesGetDistinctStyles() throws {
+        let graph = try addingParameterGradients(to: ModelZoo.graph(named: "mlp"), loss: "loss")
+        let roles = Set(graph.nodes.map(DotNodeStyle.init))
+        #expect(roles == [.parameter, .input, .constant, .forward, .gradient])
+        let looks = DotNodeStyle.allCases.map { "\($0.shape) \($0.fillColor)" }
+        #expect(Set(looks).count == DotNodeStyle.allCases.count)
+        #expect(dotDump(graph).contains("label=\"backward/0\""))
+    }
+
+    @Test func labelsAreEscaped() {
+        #expect(dotQuoted(#"a"b\c"#) == #""a\"b\\c""#)
+        #expect(dotQuoted("x\ny") == #""x\ny""#)
+        #expect(dotQuoted("x\r\ny") == #""x\ny""#)
+    }
+
+    @Test(.enabled(if: dotExecutable != nil, "Graphviz dot is not on PATH"))
+    func graphvizRendersForwardAndBackwardDumps() throws {
+        let dot = try #require(dotExecutable)
+        let forward = try ModelZoo.graph(named: "transformer-block")
+        for graph in [forward, try addingParameterGradients(to: forward, loss: "loss")] {
+            let (status, svg) = try renderSVG(dotDump(graph), dot: dot)
+            #expect(status == 0)
+            #expect(svg.contains("<svg"))
+        }
+        var tricky = try ModelZoo.graph(named: "mlp")
+        tricky.nodes[0].scope = "we\"ird\\scope {x|y} <b>"
+        tricky.outputs[0].name = "quote\"d\nname"
+        #expect(try renderSVG(dotDump(tricky), dot: dot).status == 0)
+    }
+}

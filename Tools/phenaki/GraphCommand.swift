@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `phenaki graph ...`: look at the graphs the compiler builds.
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Inspect model graphs.",
+        subcommands: [DumpCommand.self]
+    )
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `phenaki` command line: one subcommand group per task.
+@main
+struct Phenaki: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phenaki",
+        abstract: "Compile, inspect and run Phenaki text-to-video graphs on the CPU.",
+        subcommands: [GraphCommand.self]
+    )
+}
