@@ -39,6 +39,14 @@ public struct RNGKey: Hashable, Sendable, CustomStringConvertible {
         self.init(bits: RNGKey.mix(seed))
     }
 
+    /// The key an int32[2] tensor holds, or `nil` for any other tensor.
+    public init?(_ tensor: HostTensor) {
+        guard tensor.type == TensorType([2], .int32),
+              let key0 = Int32(exactly: tensor.scalars[0]), let key1 = Int32(exactly: tensor.scalars[1])
+        else { return nil }
+        self.init(key0, key1)
+    }
+
     init(bits: UInt64) {
         self.init(Int32(bitPattern: UInt32(truncatingIfNeeded: bits >> 32)),
                   Int32(bitPattern: UInt32(truncatingIfNeeded: bits)))

@@ -16,8 +16,8 @@ public enum GraphError: Error, Equatable, CustomStringConvertible {
         case .invalid(let message):
             return "invalid graph: \(message)"
         case .duplicateParameter(let name, let first, let second):
-            return "parameter \(name) declared twice with different types \(first) and \(second); "
-                + "give the second layer its own name"
+            return "parameter \(name) declared twice with different types (\(first), \(second)) "
+                + "or initialisers; give the second layer its own name"
         }
     }
 }

@@ -78,7 +78,8 @@ public func inferType(
             try need(a.dtype == .bool, "logical ops take bool")
             return TensorType(shape, .bool)
         }
-        try need(a.dtype != .bool, "arithmetic and comparisons take numbers")
+        let equality = b == .equal || b == .notEqual
+        try need(a.dtype != .bool || equality, "arithmetic and ordering take numbers")
         if b == .pow { try need(a.dtype == .float32, "pow takes float32") }
         return TensorType(shape, b.isComparison ? .bool : a.dtype)
     case .select:
@@ -253,6 +254,7 @@ public func inferType(
     case .convTranspose(let stride, let padding, let groups, let outputSpatial):
         try arity(2)
         let (dy, w) = (inputs[0], inputs[1])
+        try need(dy.rank >= 3 && w.rank == dy.rank, "gradient [N,O,...] and weight [O,C/g,...] need one rank >= 3")
         let spatial = dy.rank - 2
         try need(outputSpatial.count == spatial, "output size per spatial axis")
         let x = TensorType([dy.shape[0], w.shape[1] * groups] + outputSpatial, .float32)
@@ -264,7 +266,8 @@ public func inferType(
     case .convWeightGrad(let stride, let padding, let groups, let kernel):
         try arity(2)
         let (x, dy) = (inputs[0], inputs[1])
-        try need(x.rank >= 3 && kernel.count == x.rank - 2, "kernel size per spatial axis")
+        try need(x.rank >= 3 && dy.rank == x.rank, "input [N,C,...] and gradient [N,O,...] need one rank >= 3")
+        try need(kernel.count == x.rank - 2, "kernel size per spatial axis")
         try need(groups > 0 && x.shape[1] % groups == 0, "channels not divisible by groups")
         let w = TensorType([dy.shape[1], x.shape[1] / groups] + kernel, .float32)
         let expected = try inferType(.conv(stride: stride, padding: padding, groups: groups),

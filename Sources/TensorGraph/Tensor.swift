@@ -19,7 +19,8 @@ public struct Tensor {
     /// Normalises a possibly negative axis against this tensor's rank.
     public func axis(_ a: Int) -> Int { a < 0 ? a + rank : a }
 
-    func scalar(_ v: Double) -> Tensor { tracer.constant(v, [], dtype == .bool ? .float32 : dtype) }
+    /// A scalar constant of this tensor's dtype (so `mask .== 1.0` compares bools with bools).
+    func scalar(_ v: Double) -> Tensor { tracer.constant(v, [], dtype) }
 }
 
 // MARK: Elementwise
@@ -187,6 +188,17 @@ extension Tensor {
     public func takeAlongAxis(_ indices: Tensor, axis a: Int) -> Tensor {
         tracer.record(.takeAlongAxis(axis: axis(a)), [self, indices])
     }
+    /// Adds `self` (shaped like `indices` at `axis`) into zeros with `size` entries along `axis`:
+    /// the adjoint of `gather`.
+    public func scatterAdd(_ indices: Tensor, axis a: Int, size: Int) -> Tensor {
+        tracer.record(.scatterAdd(axis: axis(a), size: size), [self, indices])
+    }
+    /// The adjoint of `takeAlongAxis`.
+    public func scatterAlongAxisAdd(_ indices: Tensor, axis a: Int, size: Int) -> Tensor {
+        tracer.record(.scatterAlongAxisAdd(axis: axis(a), size: size), [self, indices])
+    }
+    /// A new RNG key derived from this one and `data` (split keys by folding in 0, 1, ...).
+    public func foldIn(_ data: Int) -> Tensor { tracer.record(.foldIn(data: data), [self]) }
     public func oneHot(_ depth: Int) -> Tensor { tracer.record(.oneHot(depth: depth), [self]) }
     /// Indices of the `k` largest values along `axis`, largest first.
     public func topK(_ k: Int, axis a: Int = -1) -> Tensor { tracer.record(.topK(k: k, axis: axis(a)), [self]) }
@@ -196,6 +208,19 @@ extension Tensor {
     /// Convolution, channels first: `self` is [N, C, spatial...], `weight` [O, C/groups, k...].
     public func conv(_ weight: Tensor, stride: [Int], padding: [Int], groups: Int = 1) -> Tensor {
         tracer.record(.conv(stride: stride, padding: padding, groups: groups), [self, weight])
+    }
+    /// The transpose of `conv` in its input: maps a conv output gradient `self` back to an input
+    /// of spatial size `outputSpatial` (a transposed convolution).
+    public func convTranspose(_ weight: Tensor, stride: [Int], padding: [Int], groups: Int = 1,
+                              outputSpatial: [Int]) -> Tensor {
+        tracer.record(.convTranspose(stride: stride, padding: padding, groups: groups,
+                                     outputSpatial: outputSpatial), [self, weight])
+    }
+    /// The transpose of `conv` in its weight: `x.convWeightGrad(dy, ...)` has the weight's shape.
+    public func convWeightGrad(_ dy: Tensor, stride: [Int], padding: [Int], groups: Int = 1,
+                               kernel: [Int]) -> Tensor {
+        tracer.record(.convWeightGrad(stride: stride, padding: padding, groups: groups, kernel: kernel),
+                      [self, dy])
     }
 }
 

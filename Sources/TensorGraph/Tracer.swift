@@ -12,6 +12,7 @@ public final class Tracer {
     /// The first error met while tracing; later ops still record placeholder nodes.
     public private(set) var firstError: GraphError?
     private var parameterIDs: [String: NodeID] = [:]
+    /// Names of inputs and RNG keys (parameters are in `parameterIDs`); one namespace for all.
     private var sourceNames: Set<String> = []
 
     /// Starts a new, empty trace.
@@ -102,10 +103,13 @@ public final class Tracer {
         let type = TensorType(shape, .float32)
         if let existing = parameterIDs[fullName] {
             let node = graph[existing]
-            if node.type != type, firstError == nil {
+            if node.type != type || node.op != .parameter(name: fullName, initializer: initializer), firstError == nil {
                 firstError = .duplicateParameter(name: fullName, first: node.type, second: type)
             }
             return tensor(existing)
+        }
+        if sourceNames.contains(fullName), firstError == nil {
+            firstError = .invalid("parameter \(fullName) has the name of an input; rename one")
         }
         let t = record(.parameter(name: fullName, initializer: initializer), [], declared: type)
         parameterIDs[fullName] = t.id
@@ -114,7 +118,7 @@ public final class Tracer {
 
     /// Declares a run-time input called `name`.
     public func input(_ name: String, _ shape: [Int], _ dtype: DType = .float32) -> Tensor {
-        if !sourceNames.insert(name).inserted, firstError == nil {
+        if (!sourceNames.insert(name).inserted || parameterIDs[name] != nil), firstError == nil {
             firstError = .invalid("input \(name) declared twice")
         }
         return record(.input(name: name), [], declared: TensorType(shape, dtype))
@@ -122,7 +126,7 @@ public final class Tracer {
 
     /// Declares an RNG key input called `name` (int32[2]).
     public func rngKey(_ name: String) -> Tensor {
-        if !sourceNames.insert(name).inserted, firstError == nil {
+        if (!sourceNames.insert(name).inserted || parameterIDs[name] != nil), firstError == nil {
             firstError = .invalid("RNG key \(name) declared twice")
         }
         return record(.rngKey(name: name), [], declared: TensorType([2], .int32))

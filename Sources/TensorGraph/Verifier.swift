@@ -4,8 +4,8 @@
 /// input names are unique, and that outputs exist. Passes run it after every rewrite in debug
 /// builds (`PassManager`); tests run it on every graph they build.
 public func verify(_ graph: Graph) throws(GraphError) {
-    var parameterTypes: [String: TensorType] = [:]
-    var inputNames = Set<String>()
+    // Parameters, inputs and RNG keys share one namespace: they are all fed by name.
+    var sourceNames = Set<String>()
     for (position, node) in graph.nodes.enumerated() {
         guard node.id.index == position else {
             throw .invalid("node at position \(position) has id \(node.id)")
@@ -21,11 +21,10 @@ public func verify(_ graph: Graph) throws(GraphError) {
                 + "but its inputs give \(expected)")
         }
         switch node.op {
-        case .parameter(let name, _):
-            if parameterTypes[name] != nil { throw .invalid("parameter \(name) appears twice") }
-            parameterTypes[name] = node.type
-        case .input(let name), .rngKey(let name):
-            if !inputNames.insert(name).inserted { throw .invalid("input \(name) appears twice") }
+        case .parameter(let name, _), .input(let name), .rngKey(let name):
+            if !sourceNames.insert(name).inserted {
+                throw .invalid("the name \(name) is used by two parameters/inputs/RNG keys; rename one")
+            }
         default:
             break
         }

@@ -35,6 +35,6 @@ func binaryCase(
 
 /// Every forward case, by the op kind it checks.
 let forwardCases: [OpKind: [ForwardCase]] = [
-    sourceCases, randomCases, unaryCases, binaryCases, selectCastCases, reductionCases, rowCases,
+    sourceCases, randomCases, unaryCases, binaryCases, comparisonCases, selectCastCases, reductionCases, rowCases,
     matmulCases, layoutCases, indexingCases, sortingCases, convCases,
 ].reduce(into: [:]) { all, table in all.merge(table) { $0 + $1 } }

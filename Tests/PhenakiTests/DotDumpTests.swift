@@ -4,31 +4,13 @@ import PhenakiGraphs
 import TensorGraph
 import Testing
 
-/// The path of Graphviz `dot` on PATH, if installed.
-private let dotExecutable: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/dot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
+/// Graphviz `dot`, if installed.
+private let dotExecutable = executableOnPath("dot")
 
 /// Runs `dot -Tsvg` on `source`; returns its exit status and the SVG.
 private func renderSVG(_ source: String, dot: String) throws -> (status: Int32, svg: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: dot)
-    process.arguments = ["-Tsvg"]
-    let input = Pipe(), output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    // Write and read concurrently so neither pipe fills up.
-    let writer = Thread {
-        input.fileHandleForWriting.write(Data(source.utf8))
-        try? input.fileHandleForWriting.close()
-    }
-    writer.start()
-    let svg = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: svg, as: UTF8.self))
+    let result = try runProcess(dot, ["-Tsvg"], stdin: source)
+    return (result.status, result.stdout)
 }
 
 @Suite struct DotDumpTests {

@@ -39,8 +39,8 @@ import Testing
     }
 
     @Test func notJSONIsMalformed() {
-        expectMalformed("{\"nodes\": [", mentioning: "")
-        expectMalformed("[1, 2, 3]", mentioning: "")
+        expectMalformed("{\"nodes\": [", mentioning: "not valid JSON")
+        expectMalformed("[1, 2, 3]", mentioning: "top level")
         expectMalformed("{\"nodes\": []}", mentioning: "outputs")
     }
 
@@ -51,11 +51,13 @@ import Testing
     }
 
     @Test func opMustAgreeWithAttrs() throws {
-        let json = try jsonDump(ModelZoo.graph(named: "mlp"))
+        let graph = try ModelZoo.graph(named: "mlp")
+        let gelu = try #require(graph.nodes.first { $0.op.kind == .gelu }).id.index
+        let json = try jsonDump(graph)
         let broken = json.replacingOccurrences(of: "\"op\" : \"gelu\"", with: "\"op\" : \"relu\"")
-        #expect(throws: DumpError.opMismatch(node: 8, op: "relu", attrs: "gelu")) { try graphFromJSON(broken) }
+        #expect(throws: DumpError.opMismatch(node: gelu, op: "relu", attrs: "gelu")) { try graphFromJSON(broken) }
         let unknown = json.replacingOccurrences(of: "\"op\" : \"gelu\"", with: "\"op\" : \"frobnicate\"")
-        #expect(throws: DumpError.unknownOp(node: 8, name: "frobnicate")) { try graphFromJSON(unknown) }
+        #expect(throws: DumpError.unknownOp(node: gelu, name: "frobnicate")) { try graphFromJSON(unknown) }
     }
 
     @Test func unknownDTypeIsNamed() throws {
@@ -67,7 +69,8 @@ import Testing
     @Test func wrongShapeFailsVerification() throws {
         let graph = try ModelZoo.graph(named: "mlp")
         var broken = graph
-        broken.nodes[4].type.shape = [16, 65]
+        let matmul = try #require(graph.nodes.first { $0.op.kind == .matmul }).id.index
+        broken.nodes[matmul].type.shape = [16, 65]
         do {
             _ = try graphFromJSON(jsonDump(broken))
             Issue.record("expected a verification error")
@@ -77,6 +80,29 @@ import Testing
                 return
             }
             #expect(error.description.contains("f32[16,65]"))
+        }
+    }
+
+    @Test func hugeIntegersAreRejectedBeforeShapeInference() throws {
+        let json = try jsonDump(ModelZoo.graph(named: "transformer-block"))
+        let hugeShape = json.replacingOccurrences(of: "\"shape\" : [\n            576,", with: "\"shape\" : [\n            4611686018427387904,")
+        #expect(hugeShape != json)
+        #expect(throws: DumpError.self) { try graphFromJSON(hugeShape) }
+        do {
+            _ = try graphFromJSON(hugeShape)
+        } catch {
+            guard case .outOfRange(_, let detail) = error else {
+                Issue.record("expected outOfRange, got \(error)")
+                return
+            }
+            #expect(detail.contains("4611686018427387904"))
+        }
+        // Extents that are each in range but whose product overflows Int.
+        let graph = try ModelZoo.graph(named: "mlp")
+        var broken = graph
+        broken.nodes[0].type.shape = [1 << 30, 1 << 30, 1 << 30]
+        #expect(throws: DumpError.outOfRange(node: 0, detail: "shape: \([1 << 30, 1 << 30, 1 << 30]) has too many elements")) {
+            try graphFromJSON(jsonDump(broken))
         }
     }
 

@@ -10,6 +10,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case opMismatch(node: Int, op: String, attrs: String)
     /// A node's `dtype` is not a `DType` name.
     case unknownDType(node: Int, name: String)
+    /// A node holds an integer too large for any real graph (see `DumpLimits`).
+    case outOfRange(node: Int, detail: String)
     /// The decoded graph fails `verify` (bad ids, wrong shapes, dangling outputs, ...).
     case invalidGraph(GraphError)
     /// The graph could not be encoded.
@@ -26,6 +28,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .unknownDType(let node, let name):
             let valid = DType.allCases.map(\.rawValue).joined(separator: ", ")
             return "node \(node): unknown dtype '\(name)'; expected one of \(valid)"
+        case .outOfRange(let node, let detail):
+            return "node \(node): \(detail); the dump is corrupt"
         case .invalidGraph(let error):
             return "the dump decodes but is not a valid graph: \(error)"
         case .encodingFailed(let message):

@@ -27,7 +27,7 @@ public func jsonDump(_ graph: Graph) throws(DumpError) -> String {
 }
 
 /// Reads a graph written by `jsonDump`, checks that every node's `op` agrees with its
-/// `attrs`, and verifies the result.
+/// `attrs` and that its integers are in range (`DumpLimits`), and verifies the result.
 ///
 /// - Throws: `DumpError` saying what is wrong and where.
 public func graphFromJSON(_ text: String) throws(DumpError) -> Graph {
@@ -97,8 +97,10 @@ struct JSONGraphNode: Codable {
             throw .opMismatch(node: position, op: op, attrs: attrs.kind.rawValue)
         }
         guard let type = DType(rawValue: dtype) else { throw .unknownDType(node: position, name: dtype) }
-        return Node(id: NodeID(id), op: attrs, inputs: inputs.map(NodeID.init),
-                    type: TensorType(shape, type), scope: scope)
+        let node = Node(id: NodeID(id), op: attrs, inputs: inputs.map(NodeID.init),
+                        type: TensorType(shape, type), scope: scope)
+        if let problem = DumpLimits.violation(in: node) { throw .outOfRange(node: position, detail: problem) }
+        return node
     }
 }
 

@@ -1,0 +1,58 @@
+import Foundation
+
+/// What a finished child process left behind.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` with `arguments`, feeding `stdin`, and collects both output streams.
+func runProcess(_ executable: String, _ arguments: [String], stdin: String = "") throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    // Feed and drain on separate threads so no pipe fills up and blocks the child.
+    let writer = Thread {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try? input.fileHandleForWriting.close()
+    }
+    writer.start()
+    let stderrBox = DataBox()
+    let done = DispatchSemaphore(value: 0)
+    let reader = Thread {
+        stderrBox.data = errors.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
+    reader.start()
+    let stdout = output.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderrBox.data, as: UTF8.self))
+}
+
+/// The first executable called `name` on PATH.
+func executableOnPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(name)" }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// The `phenaki` executable `swift test` built beside the test bundle, if any.
+let phenakiExecutable: String? = {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidate = here.appendingPathComponent("phenaki").path
+    return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+}()
+
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
