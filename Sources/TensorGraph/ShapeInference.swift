@@ -5,8 +5,21 @@
 public func inferType(
     _ op: Op, inputs: [TensorType], declared: TensorType?, scope: String = ""
 ) throws(GraphError) -> TensorType {
+    let type = try ruleType(op, inputs: inputs, declared: declared, scope: scope)
+    guard type.count <= TensorType.maxElementCount else {
+        throw .shape(scope: scope, op: op.kind, inputs: inputs, reason: "the result \(type) has more than 2^40 elements")
+    }
+    return type
+}
+
+private func ruleType(
+    _ op: Op, inputs: [TensorType], declared: TensorType?, scope: String
+) throws(GraphError) -> TensorType {
     func fail(_ reason: String) -> GraphError {
         .shape(scope: scope, op: op.kind, inputs: inputs, reason: reason)
+    }
+    for t in inputs + (declared.map { [$0] } ?? []) where t.count > TensorType.maxElementCount {
+        throw fail("\(t) has more than 2^40 elements")
     }
     func arity(_ n: Int) throws(GraphError) {
         if inputs.count != n { throw fail("expects \(n) inputs, got \(inputs.count)") }
@@ -145,7 +158,7 @@ public func inferType(
     case .reshape(let shape):
         try arity(1)
         try need(shape.allSatisfy { $0 >= 0 }, "negative extent in \(shape)")
-        try need(shape.reduce(1, *) == inputs[0].count,
+        try need(TensorType(shape).count == inputs[0].count,
                  "\(inputs[0].count) elements cannot take shape \(shape)")
         return TensorType(shape, inputs[0].dtype)
     case .permute(let perm):

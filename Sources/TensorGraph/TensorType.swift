@@ -14,10 +14,22 @@ public struct TensorType: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Number of axes.
     public var rank: Int { shape.count }
-    /// Number of elements (1 for a scalar).
-    public var count: Int { shape.reduce(1, *) }
+    /// Number of elements (1 for a scalar); saturates at `Int.max` instead of trapping, so a
+    /// corrupt shape is reported by the shape rules rather than crashing.
+    public var count: Int {
+        var n = 1
+        for d in shape {
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return Int.max }
+            n = product
+        }
+        return n
+    }
+
+    /// The largest number of elements one value may have (2⁴⁰, far beyond any real model).
+    public static let maxElementCount = 1 << 40
     /// Bytes needed to hold the value.
-    public var byteCount: Int { count * dtype.byteSize }
+    public var byteCount: Int { count == Int.max ? Int.max : count * dtype.byteSize }
 
     /// `f32[2,3]`, `i32[]`, `bool[4]`.
     public var description: String {

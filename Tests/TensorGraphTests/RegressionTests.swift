@@ -44,3 +44,19 @@ import TensorGraph
         #expect(graph[graph.output("y")!].type == TensorType([3], .bool))
     }
 }
+
+@Suite struct OverflowRegressionTests {
+    /// A corrupt file once reached `reshape` with a 2^62 extent and trapped on overflow.
+    @Test func hugeExtentsAreShapeErrors() {
+        #expect(TensorType([1 << 62, 8]).count == Int.max)
+        #expect(throws: GraphError.self) {
+            _ = try inferType(.reshape(shape: [1 << 62, 4]), inputs: [TensorType([4])], declared: nil)
+        }
+        #expect(throws: GraphError.self) {
+            _ = try inferType(.input(name: "x"), inputs: [], declared: TensorType([1 << 31, 1 << 31]))
+        }
+        #expect(throws: GraphError.self) {
+            _ = try inferType(.expand(shape: [1 << 30, 1 << 30, 4]), inputs: [TensorType([4])], declared: nil)
+        }
+    }
+}
