@@ -41,7 +41,7 @@ struct DemoCommand: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             print(renderLossCurve(losses))
-            print(String(format: "   loss %.4f -> %.4f (%.1f%% of start) in %.2f s\n",
+            print(String(format: "   loss %.4f -> %.4f (%.3g%% of start) in %.2f s\n",
                          losses.first!, losses.last!, 100 * losses.last! / losses.first!, seconds))
         }
     }
