@@ -20,8 +20,10 @@ let package = Package(
             name: "CKernels",
             path: "Sources/CKernels",
             cSettings: [.unsafeFlags(openMPCFlags)],
+            // OpenBLAS is loaded with dlopen by pk_blas_init (see pk_plan.h), after its kernel
+            // choice is fixed for this CPU, so it is not linked here.
             linkerSettings: [
-                .linkedLibrary("openblas"),
+                .linkedLibrary("dl"),
                 .linkedLibrary("omp"),
                 .linkedLibrary("m"),
                 .unsafeFlags(openMPLinkFlags),
