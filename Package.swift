@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// OpenMP comes from Debian's libomp-dev (LLVM 14); Swift's own clang compiles it with these flags.
-let openMPCFlags = ["-fopenmp", "-I/usr/lib/llvm-14/lib/clang/14.0.6/include", "-O3", "-march=x86-64-v3", "-ffp-contract=off"]
+let openMPCFlags = ["-fopenmp", "-I/usr/lib/llvm-14/lib/clang/14.0.6/include", "-O3", "-march=x86-64-v3", "-ffp-contract=off", "-fno-math-errno"]
 let openMPLinkFlags = ["-L/usr/lib/llvm-14/lib", "-Xlinker", "-rpath", "-Xlinker", "/usr/lib/llvm-14/lib"]
 
 let package = Package(
@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         .target(name: "TensorGraph", path: "Sources/TensorGraph"),
-        .target(name: "GraphCompiler", dependencies: ["TensorGraph"], path: "Sources/GraphCompiler"),
+        .target(name: "GraphCompiler", dependencies: ["TensorGraph", "GraphRuntime"], path: "Sources/GraphCompiler"),
         .target(name: "GraphRuntime", dependencies: ["TensorGraph", "CKernels"], path: "Sources/GraphRuntime"),
         .target(name: "PhenakiGraphs", dependencies: ["TensorGraph"], path: "Graphs"),
         .target(

@@ -135,12 +135,56 @@ typedef struct {
  *            [1] groups, [2..4] stride, [5..7] padding. Shapes come from the views.
  */
 
-/* Runs `n` steps inside one OpenMP parallel region with `nthreads` threads (<= 0: the OpenMP
- * default). bases[PK_ARENA_*] are the arena base pointers. */
-void pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthreads);
+/*
+ * Executor conventions (C side):
+ *  - Scratch: thread `tid` of a step uses bases[PK_ARENA_SCRATCH] + tid * pk_step_scratch_bytes(step)
+ *    (the value is a multiple of 64). `scratch_per_thread` is informational only (the compiler
+ *    may store pk_step_scratch_bytes there for dumps); the executor does not read it. The scratch
+ *    arena must hold nthreads * max over steps of pk_step_scratch_bytes.
+ *  - ROWPROG registers: n_registers * cols floats when the program has a ROW_SUM / ROW_MAX,
+ *    else n_registers * min(element count, PK_ROWPROG_TILE) floats (no-reduction programs are
+ *    run in tiles of at most PK_ROWPROG_TILE elements after merging axes contiguous in every view).
+ *  - ROW_SUM, REDUCE sum/mean/logsumexp and the int32->float paths accumulate in double, in a fixed
+ *    order that does not depend on the thread count; every output element is written by one thread.
+ *  - GEMM epilogue: program input a == 0 reads C (outputs[0]), a >= 2 reads inputs[a]; a == 1
+ *    (B) is not valid. Output 0 is C. GEMM needs unit column stride in A, B and C (unless that
+ *    axis has extent 1) and row strides >= the row length (else PK_ERR_BAD_STEP).
+ *  - ARGMAX / TOPK / ARGSORT write int32; ARGMAX's output may keep the axis (extent 1) or drop it.
+ *  - GATHER: in0 x [A.., n, B..], in1 indices [I..], out [A.., I.., B..]; SCATTER_ADD: in0 updates
+ *    [A.., I.., B..], in1 indices [I..], out [A.., size, B..] (size = out extent on the axis).
+ *    TAKE_ALONG / SCATTER_ALONG: indices and updates share a shape; ONE_HOT: out = in0 shape + [depth].
+ *  - RANDOM_*: element i of the output in row-major order uses counter(s) as in RNG.swift (any
+ *    output strides). FOLD_IN: out int32[2]. IOTA / FILL / COPY honour any output strides;
+ *    COPY converts when the dtypes differ (cast semantics); in and out must not overlap.
+ *  - Out-of-range indices (GATHER, SCATTER_*, TAKE_ALONG, ONE_HOT) are not read or written: the
+ *    affected output elements are 0 and the run records PK_ERR_INDEX_OUT_OF_RANGE.
+ */
+#define PK_ROWPROG_TILE 1024
 
-/* Runs one step on the calling thread only (tests and the reference path). */
-void pk_execute_step_serial(const pk_step *step, void *const *bases);
+/* Errors recorded by kernels. Within one run (pk_execute or pk_execute_step_serial) the first
+ * error wins; the run returns its code, and pk_last_error / pk_last_error_step report the last
+ * run made by the calling thread (thread-local, so concurrent runs on other threads never mix). */
+enum {
+    PK_ERR_NONE = 0,
+    PK_ERR_INDEX_OUT_OF_RANGE = 1, /* an index input outside its axis */
+    PK_ERR_BAD_STEP = 2,           /* unknown kind / op, or views the kernel cannot handle */
+    PK_ERR_NO_SCRATCH = 3,         /* a step needs scratch but bases[PK_ARENA_SCRATCH] is NULL */
+    PK_ERR_BLAS = 4                /* OpenBLAS could not be loaded (see pk_blas_error) */
+};
+/* The error code of the calling thread's last run (PK_ERR_NONE if none or cleared). */
+int32_t pk_last_error(void);
+/* The index of the step that recorded it within that run (-1: none, or a serial run). */
+int64_t pk_last_error_step(void);
+void pk_clear_error(void);
+
+/* Runs `n` steps inside one OpenMP parallel region with `nthreads` threads (<= 0: the OpenMP
+ * default). bases[PK_ARENA_*] are the arena base pointers. OpenBLAS runs with 1 thread inside
+ * (each thread calls it on its own rows); its previous thread count is restored afterwards.
+ * Returns the run's first error (PK_ERR_NONE on success). */
+int32_t pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthreads);
+
+/* Runs one step on the calling thread only (tests and the reference path); returns its error. */
+int32_t pk_execute_step_serial(const pk_step *step, void *const *bases);
 
 /* Bytes of scratch one thread needs for `step` (0 if none). */
 int64_t pk_step_scratch_bytes(const pk_step *step);

@@ -1,0 +1,222 @@
+import TensorGraph
+
+/// A set of element-wise and row ops that run as one row program over one iteration space.
+///
+/// The iteration space is `shape` with a designated `rowAxis`: the kernel walks rows along
+/// that axis, and row reductions (softmax, layer norm, sums along the axis) reduce it. Every
+/// member's value has the group's shape, or is a "row scalar" (extent 1 along the row axis,
+/// as a reduction's result) in groups that reduce.
+struct FusionGroup {
+    var shape: [Int]
+    var rowAxis: Int
+    var members: [NodeID] = []
+    var reduces = false
+}
+
+/// The unit of scheduling: a fused group, one node lowered on its own, or a node that needs
+/// no kernel (sources and views).
+enum LoweringUnit {
+    case group(Int)
+    case node(NodeID)
+}
+
+/// Decides which nodes fuse into row programs, and records why the others did not.
+///
+/// Greedy in graph order: a fusible node joins the group of one of its fusible producers when
+/// its shape fits the group's iteration space, its row reduction (if any) runs along the
+/// group's row axis, and joining cannot create a cycle (none of its other inputs depends on
+/// the group). Otherwise it starts a group of its own, and the reason is kept for dumps.
+struct FusionPlanner {
+    let graph: Graph
+    private(set) var groups: [FusionGroup] = []
+    /// The group of every fused node.
+    private(set) var groupOf: [Int?]
+    /// Why a fusible node did not join its producer's group, by node.
+    private(set) var refusals: [(node: NodeID, reason: String)] = []
+
+    /// When false, every fusible node runs as a row program of its own (for differential tests).
+    let enabled: Bool
+
+    init(graph: Graph, enabled: Bool = true) {
+        self.graph = graph
+        self.enabled = enabled
+        groupOf = Array(repeating: nil, count: graph.nodes.count)
+        for node in graph.nodes {
+            if let role = RowRole(node) {
+                place(node, role: role)
+            }
+        }
+    }
+
+    private mutating func place(_ node: Node, role: RowRole) {
+        var reasons: [String] = []
+        for input in node.inputs where enabled {
+            guard let g = groupOf[input.index] else { continue }
+            if let reason = refusal(node, role: role, joining: g) {
+                reasons.append("not fused with %\(input.index): \(reason)")
+                continue
+            }
+            groups[g].members.append(node.id)
+            groupOf[node.id.index] = g
+            if role.reducesAxis != nil {
+                groups[g].reduces = true
+                groups[g].rowAxis = role.reducesAxis!
+            }
+            return
+        }
+        var group = FusionGroup(shape: role.iterationShape(node, graph), rowAxis: role.reducesAxis ?? max(0, node.type.rank - 1))
+        group.members = [node.id]
+        group.reduces = role.reducesAxis != nil
+        groups.append(group)
+        groupOf[node.id.index] = groups.count - 1
+        if !reasons.isEmpty { refusals.append((node.id, reasons.joined(separator: "; "))) }
+    }
+
+    /// Whether the value `start` depends on group `g`, through nodes and other groups as they
+    /// are now. Only nodes after `g`'s first member can depend on it, which bounds the search.
+    private func reaches(from start: NodeID, group g: Int) -> Bool {
+        let first = groups[g].members[0].index
+        var stack = [start.index]
+        var seen = Set<Int>()
+        var seenGroups = Set<Int>()
+        while let id = stack.popLast() {
+            guard id > first || groupOf[id] != nil, seen.insert(id).inserted else { continue }
+            if let h = groupOf[id] {
+                if h == g { return true }
+                if seenGroups.insert(h).inserted {
+                    for member in groups[h].members where member.index > first {
+                        stack += graph[member].inputs.map(\.index)
+                    }
+                }
+            } else if id > first {
+                stack += graph.nodes[id].inputs.map(\.index)
+            }
+        }
+        return false
+    }
+
+    /// Why `node` cannot join group `g`, or nil if it can.
+    private func refusal(_ node: Node, role: RowRole, joining g: Int) -> String? {
+        let group = groups[g]
+        let shape = role.iterationShape(node, graph)
+        let valueShape = role.valueShape(node, graph)
+        guard shape.count == group.shape.count else {
+            return "rank \(shape.count) differs from the group's \(group.shape)"
+        }
+        if let axis = role.reducesAxis {
+            if group.reduces && axis != group.rowAxis {
+                return "reduces axis \(axis) but the group reduces axis \(group.rowAxis)"
+            }
+            guard shape == group.shape else { return "iteration space \(shape) differs from the group's \(group.shape)" }
+            let input = node.inputs[0]
+            if groupOf[input.index] == g, RowRole(graph[input])?.valueShape(graph[input], graph) != group.shape {
+                return "its input %\(input.index) is a row scalar of the group, not a whole row"
+            }
+        } else {
+            let rowScalar = zip(valueShape.indices, valueShape).allSatisfy { i, d in
+                i == group.rowAxis ? d == 1 : d == group.shape[i]
+            }
+            if valueShape != group.shape && !(group.reduces && rowScalar) {
+                return "shape \(valueShape) does not fill the group's iteration space \(group.shape)"
+            }
+        }
+        for input in node.inputs where groupOf[input.index] != g {
+            if reaches(from: input, group: g) {
+                return "input %\(input.index) depends on the group (fusing would form a cycle)"
+            }
+        }
+        if group.members.count >= 64 { return "the group already has 64 ops" }
+        return nil
+    }
+}
+
+/// How a fusible node takes part in a row program.
+struct RowRole {
+    /// The axis a row reduction reduces (in the node's input coordinates), nil for element-wise.
+    let reducesAxis: Int?
+
+    /// The node's role, or nil when it cannot be part of a row program.
+    init?(_ node: Node) {
+        switch node.op {
+        case .unary, .binary, .select, .clamp, .cast, .stopGradient:
+            reducesAxis = nil
+        case .softmax(let axis), .l2Normalize(let axis, _):
+            reducesAxis = axis
+        case .layerNorm:
+            reducesAxis = node.type.rank - 1
+        case .reduce(_, let axes, _) where axes.count == 1:
+            reducesAxis = axes[0]
+        default:
+            return nil
+        }
+    }
+
+    /// The iteration space the node runs over: its output shape, or its input's for reductions.
+    func iterationShape(_ node: Node, _ graph: Graph) -> [Int] {
+        if case .reduce = node.op { return graph[node.inputs[0]].type.shape }
+        return node.type.shape
+    }
+
+    /// The node's value in iteration coordinates (a reduction keeps its axis as extent 1).
+    func valueShape(_ node: Node, _ graph: Graph) -> [Int] {
+        if case .reduce(_, let axes, _) = node.op {
+            var s = graph[node.inputs[0]].type.shape
+            s[axes[0]] = 1
+            return s
+        }
+        return node.type.shape
+    }
+}
+
+extension FusionPlanner {
+    /// The values a group reads from outside (single-valued constants become immediates).
+    func externalInputs(of g: Int) -> Set<Int> {
+        let members = Set(groups[g].members.map(\.index))
+        var inputs = Set<Int>()
+        for id in groups[g].members {
+            for input in graph[id].inputs where !members.contains(input.index) {
+                if case .constant(let values) = graph[input].op, Set(values).count == 1 { continue }
+                inputs.insert(input.index)
+            }
+        }
+        return inputs
+    }
+
+    /// The members a group must store (read elsewhere or graph outputs).
+    func storedMembers(of g: Int) -> [Int] {
+        let members = Set(groups[g].members.map(\.index))
+        var stored = Set(graph.outputs.map(\.node.index)).intersection(members)
+        for node in graph.nodes where !members.contains(node.id.index) {
+            for input in node.inputs where members.contains(input.index) { stored.insert(input.index) }
+        }
+        return stored.sorted()
+    }
+
+    /// Splits groups that read or write more views than a row-program step holds. A group is
+    /// cut in two by node id: every later member may read an earlier one, never the reverse,
+    /// so the halves stay acyclic.
+    mutating func enforceLimits(maxInputs: Int, maxOutputs: Int) {
+        var changed = true
+        while changed {
+            changed = false
+            for g in groups.indices where groups[g].members.count > 1 {
+                let tooWide = externalInputs(of: g).count > maxInputs || storedMembers(of: g).count > maxOutputs
+                guard tooWide else { continue }
+                let members = groups[g].members
+                let half = members.count / 2
+                let tail = Array(members[half...])
+                groups[g].members = Array(members[..<half])
+                var second = groups[g]
+                second.members = tail
+                groups.append(second)
+                for id in tail { groupOf[id.index] = groups.count - 1 }
+                for k in [g, groups.count - 1] {
+                    groups[k].reduces = groups[k].members.contains { RowRole(graph[$0])?.reducesAxis != nil }
+                }
+                refusals.append((tail[0], "group split: more than \(maxInputs) inputs or \(maxOutputs) outputs"))
+                changed = true
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import TensorGraph
+
+/// What a training plan does after the backward pass. Hyperparameters that change during
+/// training (learning rate, EMA decay) are plan inputs, not constants, so one plan serves a
+/// whole schedule.
+public struct TrainingOptions: Hashable, Sendable {
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    public var epsilon = 1e-8
+    /// Decoupled weight decay (AdamW), applied only to parameters with 2 or more dimensions,
+    /// as phenaki-pytorch's optimizer groups do.
+    public var weightDecay = 0.0
+    /// Global-norm gradient clipping (`clip_grad_norm_`); nil: off.
+    public var maxGradNorm: Double?
+    /// Keep an exponential moving average of the weights (`ema:<name>` state).
+    public var ema = false
+    /// Micro-batches whose gradients are summed before one update (1: update every run).
+    public var gradientAccumulation = 1
+
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0,
+                maxGradNorm: Double? = nil, ema: Bool = false, gradientAccumulation: Int = 1) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.maxGradNorm = maxGradNorm
+        self.ema = ema
+        self.gradientAccumulation = gradientAccumulation
+    }
+}
+
+/// Names of the state a training graph reads and writes. A run reads `<state>` inputs and
+/// writes `next:<state>` outputs; the session copies each output back to its input.
+public enum TrainingState {
+    public static let step = "train.step"                 // f32[]: updates done so far
+    public static let micro = "train.micro"               // f32[]: micro-batch index 0..<k
+    public static let learningRate = "train.lr"           // f32[]
+    public static let emaDecay = "train.ema_decay"        // f32[]: 0 copies the weights
+    public static func firstMoment(_ p: String) -> String { "adam.m:" + p }
+    public static func secondMoment(_ p: String) -> String { "adam.v:" + p }
+    public static func accumulator(_ p: String) -> String { "accum:" + p }
+    public static func ema(_ p: String) -> String { "ema:" + p }
+    public static let nextPrefix = "next:"
+    public static let gradNorm = "train.grad_norm"
+}
+
+/// The training graph of `forward`: its outputs, then gradients of `loss`, optional global-norm
+/// clipping, AdamW with bias correction, optional EMA and gradient accumulation, all as
+/// ordinary ops, so the compiler fuses the update like any other element-wise work.
+///
+/// The parameter update is written as outputs `next:<parameter>`; optimizer state likewise.
+/// With accumulation k, gradients are summed into `accum:` state and the update (and the
+/// step counter) only moves when `train.micro` is k-1.
+public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptions) throws -> Graph {
+    let joint = try addingParameterGradients(to: forward, loss: loss)
+    let tracer = Tracer(extending: joint)
+    var outputs: [(String, Tensor)] = forward.outputs.map { ($0.name, tracer.tensor($0.node)) }
+    let parameters = forward.parameters
+
+    try tracer.withScopePath(["optimizer"]) {
+        let step = tracer.input(TrainingState.step, [])
+        let micro = tracer.input(TrainingState.micro, [])
+        let lr = tracer.input(TrainingState.learningRate, [])
+        let k = Double(max(1, options.gradientAccumulation))
+        let apply = micro .>= (k - 1)
+
+        // Gradients (summed over micro-batches when accumulating).
+        var grads: [Tensor] = []
+        for p in parameters {
+            let g = tracer.tensor(joint.output(gradientOutputPrefix + p.name)!)
+            if options.gradientAccumulation > 1 {
+                let acc = tracer.input(TrainingState.accumulator(p.name), p.node.type.shape)
+                let total = acc + g
+                outputs.append((TrainingState.nextPrefix + TrainingState.accumulator(p.name),
+                                select(apply, total * 0.0, total)))
+                grads.append(total / k)
+            } else {
+                grads.append(g)
+            }
+        }
+        // Global norm over all gradients, and the clipping factor min(1, max / (norm + 1e-6)).
+        let squares = grads.map { $0.square().sum() }
+        guard let firstSquare = squares.first else { throw GraphError.invalid("the model has no parameters to train") }
+        let norm = squares.dropFirst().reduce(firstSquare, +).sqrt()
+        outputs.append((TrainingState.gradNorm, norm))
+        if let maxNorm = options.maxGradNorm {
+            let factor = (maxNorm / (norm + 1e-6)).minimum(1.0)
+            grads = grads.map { $0 * factor }
+        }
+        let t = step + 1.0
+        let correction1 = 1.0 - tracer.constant(options.beta1).pow(t)
+        let correction2 = 1.0 - tracer.constant(options.beta2).pow(t)
+        let emaDecay = options.ema ? tracer.input(TrainingState.emaDecay, []) : nil
+        for (p, g) in zip(parameters, grads) {
+            let shape = p.node.type.shape
+            let w = tracer.tensor(p.node.id)
+            let m = tracer.input(TrainingState.firstMoment(p.name), shape)
+            let v = tracer.input(TrainingState.secondMoment(p.name), shape)
+            let m2 = m * options.beta1 + g * (1 - options.beta1)
+            let v2 = v * options.beta2 + g.square() * (1 - options.beta2)
+            let decay = shape.count >= 2 ? options.weightDecay : 0
+            let decayed = decay == 0 ? w : w * (1.0 - lr * decay)
+            let updated = decayed - lr * (m2 / correction1) / ((v2 / correction2).sqrt() + options.epsilon)
+            let newW = select(apply, updated, w)
+            outputs.append((TrainingState.nextPrefix + p.name, newW))
+            outputs.append((TrainingState.nextPrefix + TrainingState.firstMoment(p.name), select(apply, m2, m)))
+            outputs.append((TrainingState.nextPrefix + TrainingState.secondMoment(p.name), select(apply, v2, v)))
+            if let emaDecay {
+                let e = tracer.input(TrainingState.ema(p.name), shape)
+                let blended = e * emaDecay + newW * (1.0 - emaDecay)
+                outputs.append((TrainingState.nextPrefix + TrainingState.ema(p.name), select(apply, blended, e)))
+            }
+        }
+        outputs.append((TrainingState.nextPrefix + TrainingState.step, select(apply, t, step)))
+        outputs.append((TrainingState.nextPrefix + TrainingState.micro,
+                        select(apply, micro * 0.0, micro + 1.0)))
+    }
+    return try tracer.finish(outputs: outputs)
+}

@@ -1,0 +1,224 @@
+import CKernels
+import Foundation
+import TensorGraph
+
+/// Errors of running a compiled plan.
+public enum PlanRunError: Error, Equatable, CustomStringConvertible {
+    case unknownFeed(name: String, known: [String])
+    case feedTypeMismatch(name: String, expected: TensorType, got: TensorType)
+    case missingFeed(name: String)
+    case kernel(code: Int32, step: Int, label: String)
+    case blas(String)
+
+    public var description: String {
+        switch self {
+        case .unknownFeed(let name, let known):
+            return "the plan has no feed called \(name); it takes: \(known.joined(separator: ", "))"
+        case .feedTypeMismatch(let name, let expected, let got):
+            return "feed \(name) must be \(expected), got \(got)"
+        case .missingFeed(let name):
+            return "feed \(name) was never set; set every parameter and input before running"
+        case .kernel(let code, let step, let label):
+            let what = code == Int32(PK_ERR_INDEX_OUT_OF_RANGE) ? "an index input is out of range"
+                : code == Int32(PK_ERR_BAD_STEP) ? "a step the kernels cannot run (a compiler bug)"
+                : "kernel error \(code)"
+            return "step \(step) (\(label)): \(what)"
+        case .blas(let message):
+            return message
+        }
+    }
+}
+
+/// Runs a plan with the C executor: owns the arenas, the C step array and the row programs.
+///
+/// Feeds are written into the persistent arena with `setFeed` (parameters once, inputs before
+/// each run); `run()` executes every step inside one OpenMP parallel region; `output` reads a
+/// result. Nothing is allocated per run.
+public final class PlanExecutor {
+    public let plan: Plan
+    public let threads: Int
+    private var arenas: [UnsafeMutableRawPointer?]
+    private let steps: UnsafeMutablePointer<pk_step>
+    private var programs: [UnsafeMutablePointer<pk_instr>] = []
+    private var fed: Set<String> = []
+    private let feedIndex: [String: PlanBinding]
+    private let outputIndex: [String: PlanBinding]
+
+    /// Prepares `plan` for `threads` threads (default: OpenMP's default, one per core).
+    public init(plan: Plan, threads: Int? = nil) throws {
+        try verifyPlan(plan)
+        if pk_blas_init() != 0 { throw PlanRunError.blas(String(cString: pk_blas_error())) }
+        self.plan = plan
+        self.threads = max(1, threads ?? Int(pk_max_threads()))
+        feedIndex = Dictionary(plan.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        outputIndex = Dictionary(plan.outputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        steps = .allocate(capacity: max(plan.steps.count, 1))
+        arenas = [nil, nil, nil, nil]
+        var scratch = 0
+        for (i, step) in plan.steps.enumerated() {
+            steps.advanced(by: i).initialize(to: makeStep(step))
+            scratch = max(scratch, Int(pk_step_scratch_bytes(steps.advanced(by: i))))
+        }
+        arenas[Int(PK_ARENA_ACTIVATIONS)] = Self.allocate(plan.activationBytes)
+        arenas[Int(PK_ARENA_PERSISTENT)] = Self.allocate(plan.persistentBytes)
+        arenas[Int(PK_ARENA_CONSTANTS)] = Self.allocate(plan.constantBytes)
+        arenas[Int(PK_ARENA_SCRATCH)] = Self.allocate(scratch * self.threads)
+        for constant in plan.constants {
+            let b = plan.buffers[constant.buffer]
+            write(constant.values, to: b, broadcast: constant.values.count == 1)
+        }
+    }
+
+    deinit {
+        steps.deallocate()
+        for p in programs { p.deallocate() }
+        for a in arenas { free(a) }
+    }
+
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else { fatalError("out of memory (\(bytes) bytes)") }
+        memset(p, 0, max(bytes, 64))
+        return p
+    }
+
+    private func cView(_ v: PlanView) -> pk_view {
+        let b = plan.buffers[v.buffer]
+        var view = pk_view()
+        let dtype: Int32 = b.type.dtype == .float32 ? Int32(PK_F32) : b.type.dtype == .int32 ? Int32(PK_I32) : Int32(PK_BOOL)
+        let shape = v.shape.map(Int64.init), strides = v.strides.map(Int64.init)
+        pk_view_set(&view, b.arena.rawValue, dtype, Int64(b.offset + 4 * v.elementOffset), Int32(v.shape.count),
+                    shape, strides)
+        return view
+    }
+
+    private func makeStep(_ s: PlanStep) -> pk_step {
+        var step = pk_step()
+        pk_step_init(&step, s.kind.rawValue)
+        step.barrier_after = s.barrierAfter ? 1 : 0
+        step.n_inputs = Int32(s.inputs.count)
+        step.n_outputs = Int32(s.outputs.count)
+        for (i, v) in s.inputs.enumerated() {
+            var view = cView(v)
+            pk_step_set_input(&step, Int32(i), &view)
+        }
+        for (i, v) in s.outputs.enumerated() {
+            var view = cView(v)
+            pk_step_set_output(&step, Int32(i), &view)
+        }
+        for (i, a) in s.iattr.enumerated() { pk_step_set_iattr(&step, Int32(i), Int64(a)) }
+        for (i, f) in s.fattr.enumerated() { pk_step_set_fattr(&step, Int32(i), f) }
+        if !s.program.isEmpty {
+            let code = UnsafeMutablePointer<pk_instr>.allocate(capacity: s.program.count)
+            for (i, ins) in s.program.enumerated() {
+                code[i] = pk_instr_make(Int32(ins.op.rawValue), Int32(ins.dst), Int32(ins.a), Int32(ins.b),
+                                        Int32(ins.c), ins.imm, ins.imm2)
+            }
+            programs.append(code)
+            step.program = UnsafePointer(code)
+            step.n_instr = Int32(s.program.count)
+            step.n_registers = Int32(s.registers)
+        }
+        return step
+    }
+
+    private func write(_ values: [Double], to b: PlanBuffer, broadcast: Bool) {
+        let base = arenas[Int(b.arena.rawValue)]!.advanced(by: b.offset)
+        let n = b.type.count
+        switch b.type.dtype {
+        case .float32:
+            let p = base.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { p[i] = Float(values[broadcast ? 0 : i]) }
+        case .int32, .bool:
+            let p = base.assumingMemoryBound(to: Int32.self)
+            for i in 0..<n { p[i] = Int32(truncatingIfNeeded: Int(values[broadcast ? 0 : i])) }
+        }
+    }
+
+    /// Writes a parameter, input or RNG key by name.
+    public func setFeed(_ name: String, _ value: HostTensor) throws {
+        guard let binding = feedIndex[name] else {
+            throw PlanRunError.unknownFeed(name: name, known: plan.feeds.map(\.name))
+        }
+        guard value.type == binding.type else {
+            throw PlanRunError.feedTypeMismatch(name: name, expected: binding.type, got: value.type)
+        }
+        write(value.scalars, to: plan.buffers[binding.buffer], broadcast: false)
+        fed.insert(name)
+    }
+
+    /// Float32 storage of a feed or output, for callers that move data without `HostTensor`.
+    public func withFloatBuffer<R>(_ name: String, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R) throws -> R {
+        guard let binding = feedIndex[name] ?? outputIndex[name], binding.type.dtype == .float32 else {
+            throw PlanRunError.unknownFeed(name: name, known: plan.feeds.map(\.name) + plan.outputs.map(\.name))
+        }
+        let b = plan.buffers[binding.buffer]
+        let p = arenas[Int(b.arena.rawValue)]!.advanced(by: b.offset).assumingMemoryBound(to: Float.self)
+        if feedIndex[name] != nil { fed.insert(name) }
+        return try body(UnsafeMutableBufferPointer(start: p, count: b.type.count))
+    }
+
+    /// Runs every step once.
+    public func run() throws {
+        for binding in plan.feeds where !fed.contains(binding.name) {
+            throw PlanRunError.missingFeed(name: binding.name)
+        }
+        pk_clear_error()
+        arenas.withUnsafeBufferPointer { bases in
+            bases.withMemoryRebound(to: UnsafeMutableRawPointer?.self) { b in
+                let raw = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                pk_execute(steps, Int64(plan.steps.count), raw, Int32(threads))
+            }
+        }
+        let code = pk_last_error()
+        if code != Int32(PK_ERR_NONE) {
+            let s = Int(pk_last_error_step())
+            throw PlanRunError.kernel(code: code, step: s, label: s >= 0 && s < plan.steps.count ? plan.steps[s].label : "?")
+        }
+    }
+
+    /// Copies output `output` into feed `feed` (same type): how training state moves from one
+    /// run to the next. Plain memory copy, no allocation.
+    public func copyOutput(_ output: String, toFeed feed: String) throws {
+        guard let o = outputIndex[output] else {
+            throw PlanRunError.unknownFeed(name: output, known: plan.outputs.map(\.name))
+        }
+        guard let f = feedIndex[feed] else { throw PlanRunError.unknownFeed(name: feed, known: plan.feeds.map(\.name)) }
+        guard o.type == f.type else { throw PlanRunError.feedTypeMismatch(name: feed, expected: f.type, got: o.type) }
+        let (ob, fb) = (plan.buffers[o.buffer], plan.buffers[f.buffer])
+        let src = arenas[Int(ob.arena.rawValue)]!.advanced(by: ob.offset)
+        let dst = arenas[Int(fb.arena.rawValue)]!.advanced(by: fb.offset)
+        memcpy(dst, src, 4 * o.type.count)
+        fed.insert(feed)
+    }
+
+    /// Feeds of the plan with their roles and types.
+    public var feedBindings: [PlanBinding] { plan.feeds }
+
+    /// The value of output `name` after `run()`.
+    public func output(_ name: String) -> HostTensor? {
+        guard let binding = outputIndex[name] else { return nil }
+        let b = plan.buffers[binding.buffer]
+        let base = arenas[Int(b.arena.rawValue)]!.advanced(by: b.offset)
+        let n = binding.type.count
+        var scalars = [Double](repeating: 0, count: n)
+        switch binding.type.dtype {
+        case .float32:
+            let p = base.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { scalars[i] = Double(p[i]) }
+        case .int32, .bool:
+            let p = base.assumingMemoryBound(to: Int32.self)
+            for i in 0..<n { scalars[i] = Double(p[i]) }
+        }
+        return HostTensor(shape: binding.type.shape, dtype: binding.type.dtype, scalars: scalars)
+    }
+
+    /// Sets `feeds`, runs, and returns every output.
+    public func run(feeds: [String: HostTensor]) throws -> [String: HostTensor] {
+        for (name, value) in feeds where feedIndex[name] != nil { try setFeed(name, value) }
+        try run()
+        var out: [String: HostTensor] = [:]
+        for binding in plan.outputs { out[binding.name] = output(binding.name) }
+        return out
+    }
+}
