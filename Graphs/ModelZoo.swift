@@ -29,10 +29,12 @@ public enum ModelZoo {
     ///   feed-forward ×4, on input `x` f32[1,576,512]; `loss` is the mean squared error against
     ///   the input `target` f32[1,576,512].
     /// - Throws: `ModelZooError.unknownModel` naming the valid models.
-    public static func graph(named name: String) throws -> Graph {
+    /// - Parameter batch: the batch size (nil: the model's default, 16 for `mlp`, 1 for
+    ///   `transformer-block`).
+    public static func graph(named name: String, batch: Int? = nil) throws -> Graph {
         switch name {
-        case "mlp": return try mlp()
-        case "transformer-block": return try transformerBlock()
+        case "mlp": return try mlp(batch: batch ?? 16)
+        case "transformer-block": return try transformerBlock(batch: batch ?? 1)
         default: throw ModelZooError.unknownModel(name: name, valid: names)
         }
     }

@@ -79,6 +79,19 @@ static void block(const gemm_ctx *g, int64_t p, int64_t i0, int64_t i1, int64_t 
                    b, (int)g->ldb, beta, c, (int)g->ldc);
 }
 
+/* op(A) is M x K, op(B) K x N, C M x N, and the batch axes have one extent (broadcast views
+ * carry it with stride 0). */
+static int shapes_agree(const gemm_ctx *g, const pk_view *a, const pk_view *b, const pk_view *c) {
+    int r = c->rank;
+    int64_t am = a->shape[r - 2 + g->ta], ak = a->shape[r - 1 - g->ta];
+    int64_t bk = b->shape[r - 2 + g->tb], bn = b->shape[r - 1 - g->tb];
+    if (c->shape[r - 2] != g->M || c->shape[r - 1] != g->N || am != g->M || bn != g->N || ak != g->K || bk != g->K)
+        return 0;
+    for (int d = 0; d < r - 2; d++)
+        if (a->shape[d] != c->shape[d] || b->shape[d] != c->shape[d]) return 0;
+    return 1;
+}
+
 void pk_k_gemm(const pk_step *st, void *const *bases, int tid, int nthreads) {
     if (pk_cblas_sgemm == NULL && pk_blas_init() != 0) {
         pk_set_error(PK_ERR_BLAS);
@@ -88,7 +101,7 @@ void pk_k_gemm(const pk_step *st, void *const *bases, int tid, int nthreads) {
     gemm_ctx g = {.st = st, .ta = st->iattr[0] != 0, .tb = st->iattr[1] != 0,
                   .M = st->iattr[2], .N = st->iattr[3], .K = st->iattr[4], .brank = vc->rank - 2};
     if (vc->rank < 2 || va->rank != vc->rank || vb->rank != vc->rank || !matrix_ld(va, &g.lda) ||
-        !matrix_ld(vb, &g.ldb) || !matrix_ld(vc, &g.ldc)) {
+        !matrix_ld(vb, &g.ldb) || !matrix_ld(vc, &g.ldc) || !shapes_agree(&g, va, vb, vc)) {
         if (tid == 0) pk_set_error(PK_ERR_BAD_STEP);
         return;
     }

@@ -59,7 +59,7 @@ static void reduce_general(int op, const char *x, int32_t xdt, int64_t xbase, co
     int64_t total = count_of(R);
     int last = R->rank - 1;
     int64_t inner = R->rank ? R->shape[last] : 1, s = R->rank ? R->xs[last] : 0;
-    int64_t outer = R->rank ? total / inner : 1;
+    int64_t outer = R->rank == 0 ? 1 : inner == 0 ? 0 : total / inner; /* an empty axis: no terms */
     double m = -INFINITY, acc = 0;
     int nan = 0;
     for (int pass = (op == R_LSE ? 0 : 1); pass < 2; pass++) {

@@ -322,6 +322,10 @@ void pk_rowprog_range(const pk_instr *program, int32_t n_instr, int32_t n_regist
 
 void pk_k_rowprog(const pk_step *st, void *const *bases, int tid, int nthreads) {
     const pk_view *shape_view = &st->outputs[0];
+    if (st->program == NULL || st->n_registers <= 0 || st->n_instr <= 0) {
+        if (tid == 0) pk_set_error(PK_ERR_BAD_STEP);
+        return;
+    }
     const pk_view *ins[PK_MAX_INPUTS], *outs[4];
     int n_ins = st->n_inputs < 0 ? 0 : st->n_inputs > PK_MAX_INPUTS ? PK_MAX_INPUTS : st->n_inputs;
     int n_outs = st->n_outputs < 1 ? 1 : st->n_outputs > 4 ? 4 : st->n_outputs;

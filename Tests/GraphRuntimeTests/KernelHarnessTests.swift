@@ -202,8 +202,18 @@ struct KernelHarnessTests {
             let got = arena.read(y, [2, 3])
             #expect(Array(got.scalars.suffix(3)) == [0, 0, 0])
         }
+        #expect(throws: KernelLibraryError.indexOutOfRange(step: 1)) { try KernelLibrary.checkLastRun() }
         pk_clear_error()
         #expect(pk_last_error() == Int32(PK_ERR_NONE))
+        #expect(throws: Never.self) { try KernelLibrary.checkLastRun() }
+    }
+
+    @Test("a row program without a program is rejected")
+    func missingProgram() {
+        let arena = KernelArena()
+        let step = makeStep(PK_STEP_ROWPROG, inputs: [], outputs: [arena.view(arena.output(4), [4])])
+        arena.run([step], threads: 2)
+        #expect(throws: KernelLibraryError.badStep(step: 0)) { try KernelLibrary.checkLastRun() }
     }
 
     @Test("an unknown step kind is reported, not run")

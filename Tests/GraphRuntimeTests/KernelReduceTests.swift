@@ -30,6 +30,17 @@ struct KernelReduceTests {
         expectKernel(arena.runAll([step]) { arena.read(py, [6, 1, 4]) }, expected, relative: 1e-6, absolute: 1e-6, "\(op) transposed")
     }
 
+    @Test("a sum over an empty axis is 0 (the graph allows no other empty reduction)")
+    func emptyAxis() throws {
+        let (code, op) = Self.ops[0]
+        let x = floats([2, 0, 3], [])
+        let expected = try referenceOutput([("x", x)]) { t, v in t.record(.reduce(op, axes: [1], keepDims: true), [v[0]]) }
+        let arena = KernelArena()
+        let (px, py) = (arena.alloc(1), arena.output(6))
+        let step = makeStep(PK_STEP_REDUCE, inputs: [arena.view(px, [2, 0, 3])], outputs: [arena.view(py, [2, 1, 3])], iattr: [code])
+        expectKernel(arena.runAll([step]) { arena.read(py, [2, 1, 3]) }, expected, "\(op)")
+    }
+
     @Test("int32 sum wraps like int32 arithmetic")
     func intSum() throws {
         let x = ints([2, 3], [2_000_000_000, 2_000_000_000, 5, -7, 1, 2])

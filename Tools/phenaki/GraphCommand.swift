@@ -5,6 +5,6 @@ struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Inspect model graphs.",
-        subcommands: [DumpCommand.self]
+        subcommands: [DumpCommand.self, PlanCommand.self]
     )
 }

@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 /* C = alpha * op(A) * op(B) + beta * C through OpenBLAS cblas_sgemm (row-major).
- * op(X) is X transposed when transX is nonzero; op(A) is M x K, op(B) K x N, C M x N. */
+ * op(X) is X transposed when transX is nonzero; op(A) is M x K, op(B) K x N, C M x N.
+ * Loads OpenBLAS on first use (pk_blas_init); aborts with pk_blas_error() if it cannot. */
 void pk_sgemm(int transA, int transB, int M, int N, int K, float alpha,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);

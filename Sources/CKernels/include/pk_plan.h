@@ -148,7 +148,12 @@ typedef struct {
  *    order that does not depend on the thread count; every output element is written by one thread.
  *  - GEMM epilogue: program input a == 0 reads C (outputs[0]), a >= 2 reads inputs[a]; a == 1
  *    (B) is not valid. Output 0 is C. GEMM needs unit column stride in A, B and C (unless that
- *    axis has extent 1) and row strides >= the row length (else PK_ERR_BAD_STEP).
+ *    axis has extent 1), row strides >= the row length, batch axes of A and B with C's extents
+ *    (stride 0 where broadcast) and iattr M, N, K matching the views (else PK_ERR_BAD_STEP).
+ *    Work split: contiguous blocks of C's (batch, row) pairs per thread, each a 1-thread sgemm
+ *    per batch entry it touches (whole matrices when batch % nthreads == 0); with fewer rows than
+ *    threads and no epilogue, blocks of C's columns instead. The epilogue runs on the thread's
+ *    own rows right after its sgemm calls.
  *  - ARGMAX / TOPK / ARGSORT write int32; ARGMAX's output may keep the axis (extent 1) or drop it.
  *  - GATHER: in0 x [A.., n, B..], in1 indices [I..], out [A.., I.., B..]; SCATTER_ADD: in0 updates
  *    [A.., I.., B..], in1 indices [I..], out [A.., size, B..] (size = out extent on the axis).

@@ -1,0 +1,92 @@
+import Foundation
+import GraphCompiler
+import GraphRuntime
+import PhenakiGraphs
+import TensorGraph
+
+/// The cases of `phenaki bench`.
+public enum BenchCase: String, CaseIterable, Sendable {
+    case sgemm
+    case transformerBlockTrain = "transformer-block-train"
+}
+
+/// Errors of `phenaki bench`.
+public struct BenchError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs benchmark programs and measures the sgemm peak in the same process.
+public enum Benchmarks {
+    /// Median GFLOP/s of a 2048³ sgemm the executor's way (the peak a plan can reach).
+    public static func sgemmPeak(threads: Int) -> Double {
+        let n = 2048
+        let seconds = MicroBenchmarks.sgemm(m: n, n: n, k: n, iterations: 5, threads: threads, mode: .executor)
+        return seconds > 0 ? 2 * Double(n * n * n) / seconds / 1e9 : 0
+    }
+
+    public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int) throws -> BenchResult {
+        switch which {
+        case .sgemm: return sgemm(threads: threads, steps: steps)
+        case .transformerBlockTrain: return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads)
+        }
+    }
+
+    /// sgemm at 1024³ and 2048³, the executor's partitioning vs OpenBLAS's own threads.
+    static func sgemm(threads: Int, steps: Int) -> BenchResult {
+        let n = 2048
+        var times: [Double] = []
+        for _ in 0..<max(steps, 1) {
+            times.append(MicroBenchmarks.sgemm(m: n, n: n, k: n, iterations: 1, threads: threads, mode: .executor))
+        }
+        let flop = 2 * Double(n * n * n)
+        var result = BenchResult(name: "sgemm", stepSeconds: times, gflopPerStep: flop / 1e9, sgemmPeakGflops: 0)
+        result.sgemmPeakGflops = result.gflops
+        let blas = MicroBenchmarks.sgemm(m: n, n: n, k: n, iterations: max(steps, 1), threads: threads, mode: .openBLAS)
+        let small = MicroBenchmarks.sgemm(m: 1024, n: 1024, k: 1024, iterations: max(steps, 3), threads: threads,
+                                          mode: .executor)
+        result.extra["openblas_threads_gflops"] = String(format: "%.1f", blas > 0 ? flop / blas / 1e9 : 0)
+        result.extra["sgemm_1024_gflops"] = String(format: "%.1f", small > 0 ? 2 * pow(1024, 3) / small / 1e9 : 0)
+        result.extra["blas_core"] = MicroBenchmarks.blasCore
+        result.extra["threads"] = "\(threads)"
+        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        return result
+    }
+
+    /// One phenaki transformer block (d 512, 8 heads × 64, 576 tokens): forward, backward and
+    /// AdamW in one compiled plan.
+    static func transformerBlockTrain(batch: Int, steps: Int, threads: Int) throws -> BenchResult {
+        let forward = try ModelZoo.graph(named: "transformer-block", batch: batch)
+        let start = Date()
+        let plan = try compile(trainingGraph(forward, loss: "loss", options: TrainingOptions(weightDecay: 0.01)))
+        let compileSeconds = Date().timeIntervalSince(start)
+        let session = try TrainingSession(plan: plan, threads: threads, seed: 0)
+        try session.setScalar(TrainingState.learningRate, 1e-4)
+        var feeds: [String: HostTensor] = [:]
+        let state = Set(session.statePairs.map(\.feed))
+        for binding in plan.feeds where binding.role == .input && !state.contains(binding.name) && binding.type.rank > 0 {
+            let key = RNGKey(seed: UInt64(stableHash(binding.name)))
+            feeds[binding.name] = HostTensor(shape: binding.type.shape, dtype: .float32,
+                                             scalars: key.normal(count: binding.type.count))
+        }
+        try session.step(feeds)  // warm-up
+        var times: [Double] = []
+        for _ in 0..<max(steps, 1) {
+            let t0 = Date()
+            try session.step([:])
+            times.append(Date().timeIntervalSince(t0))
+        }
+        guard let loss = session.scalar("loss"), loss.isFinite else { throw BenchError(description: "the loss is not finite") }
+        var result = BenchResult(name: BenchCase.transformerBlockTrain.rawValue, stepSeconds: times,
+                                 gflopPerStep: plan.flops / 1e9, sgemmPeakGflops: sgemmPeak(threads: threads))
+        result.arenaBytes = plan.activationBytes
+        result.lowerBoundBytes = plan.lowerBoundBytes
+        result.persistentBytes = plan.persistentBytes
+        result.compileSeconds = compileSeconds
+        result.kernelsPerStep = plan.steps.count
+        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        result.extra["threads"] = "\(threads)"
+        result.extra["batch"] = "\(batch)"
+        result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        return result
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import GraphRuntime
+import Phenaki
+
+extension BenchCase: ExpressibleByArgument {}
+
+/// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time a benchmark case; with --json the last line is one JSON object (a contract).",
+        discussion: "Cases: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+
+    @Argument(help: "The case: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var benchCase: BenchCase
+
+    @Option(help: "Batch size (default: the case's own).")
+    var batch: Int?
+
+    @Option(help: "Timed steps after one warm-up.")
+    var steps = 5
+
+    @Option(help: "Threads (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "A Phenaki JSON config (used by later cases).")
+    var config: String?
+
+    @Option(help: "Frames (used by later cases).")
+    var frames: Int?
+
+    @Flag(help: "Print the result as one JSON object on the last line.")
+    var json = false
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if config != nil || frames != nil {
+            throw ValidationError("--config and --frames apply to the Phenaki cases, which are not built yet")
+        }
+    }
+
+    func run() throws {
+        do {
+            let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
+                                            threads: threads ?? MicroBenchmarks.defaultThreads)
+            print(result.text)
+            if json { print(result.json) }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
