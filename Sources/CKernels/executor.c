@@ -7,7 +7,8 @@
 __thread int64_t pk_current_step = -1;
 
 /* Errors are encoded as (step index + 1) << 8 | code (0 = none). Each run has its own slot,
- * which every thread of the run points at; the calling thread keeps the last run's result. */
+ * which every thread of the run points at; the calling thread keeps the first error of its runs
+ * since its last pk_clear_error. */
 static __thread int64_t *error_slot = NULL;
 static __thread int64_t last_error = 0;
 
@@ -92,10 +93,7 @@ static int has_gemm(const pk_step *steps, int64_t n) {
 
 int32_t pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthreads) {
     int64_t slot = 0;
-    if (n <= 0) {
-        last_error = 0;
-        return PK_ERR_NONE;
-    }
+    if (n <= 0) return PK_ERR_NONE;
     if (nthreads <= 0) nthreads = omp_get_max_threads();
     int blas_threads = 0;
     if (has_gemm(steps, n) && pk_blas_init() == 0) {
@@ -119,8 +117,9 @@ int32_t pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthr
         error_slot = saved_slot;
     }
     if (blas_threads > 1) pk_blas_set_threads(blas_threads);
-    last_error = __atomic_load_n(&slot, __ATOMIC_SEQ_CST);
-    return (int32_t)(last_error & 0xff);
+    int64_t result = __atomic_load_n(&slot, __ATOMIC_SEQ_CST);
+    if (last_error == 0) last_error = result;
+    return (int32_t)(result & 0xff);
 }
 
 int32_t pk_execute_step_serial(const pk_step *st, void *const *bases) {
@@ -137,6 +136,6 @@ int32_t pk_execute_step_serial(const pk_step *st, void *const *bases) {
     if (blas_threads > 1) pk_blas_set_threads(blas_threads);
     pk_current_step = saved;
     error_slot = saved_slot;
-    last_error = slot;
+    if (last_error == 0) last_error = slot;
     return (int32_t)(slot & 0xff);
 }

@@ -49,6 +49,39 @@ import TensorGraph
     }
 }
 
+/// The generator itself: deterministic, and without jumps when asked.
+@Suite struct RandomGraphGeneratorTests {
+    @Test func graphsAndFeedsAreAFunctionOfTheSeed() {
+        for seed in UInt64(0)..<20 {
+            var a = RandomGraphGenerator(seed: seed)
+            var b = RandomGraphGenerator(seed: seed)
+            let (ga, fa) = a.make()
+            let (gb, fb) = b.make()
+            #expect(ga == gb && fa == fb)
+            #expect(a.make().graph == b.make().graph)
+        }
+    }
+
+    @Test func continuousGraphsLeaveOutJumpsAndStillSimplifyExactly() throws {
+        let jumps: Set<OpKind> = [.sign, .argmax, .argsort, .top_k, .less, .less_equal, .greater, .greater_equal,
+                                  .equal, .not_equal]
+        var nodes = 0
+        for seed in UInt64(1000)..<1060 {
+            var generator = RandomGraphGenerator(seed: seed, allowDiscontinuities: false)
+            let (graph, feeds) = generator.make()
+            nodes += graph.nodes.count
+            for node in graph.nodes {
+                let randomMask = node.op == .binary(.less) && graph[node.inputs[0]].op == .randomUniform
+                #expect(!jumps.contains(node.op.kind) || randomMask, "seed \(seed): \(node.op.kind)")
+                if case .cast(let to) = node.op { #expect(to == .float32, "seed \(seed)") }
+            }
+            try expectSameOutputs(graph, try FuzzSimplifyTests.exact.run(graph), feeds: feeds, precision: .float64,
+                                  seed: seed)
+        }
+        #expect(nodes > 60 * 10)
+    }
+}
+
 /// `graph` plus `loss` = Σ of one float output (picked by the seed) and `grad:<name>` = ∂loss/∂
 /// every float input and parameter.
 func jointGraph(of graph: Graph, seed: UInt64) throws -> Graph {

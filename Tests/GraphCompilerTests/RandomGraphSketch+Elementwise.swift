@@ -8,7 +8,7 @@ extension GraphSketch {
         switch random.int(0...15) {
         case 0: remember(-x, bound: b)
         case 1: remember(x.abs(), bound: b)
-        case 2: remember(x.sign(), bound: 1)
+        case 2: remember(allowDiscontinuities ? x.sign() : x.abs(), bound: max(1, b))
         case 3: remember(x.tanh(), bound: 1)
         case 4: remember(x.erf(), bound: 1)
         case 5: remember(x.sigmoid(), bound: 1)
@@ -89,6 +89,11 @@ extension GraphSketch {
     /// A comparison, logic on bools, and `select` (sometimes with a constant condition).
     func compareSelectStep() {
         guard let x = pickFloat() else { return }
+        guard allowDiscontinuities else {
+            let cond = tracer.constant(Double(random.int(0...1)), [], .bool)
+            remember(select(cond, x, partner(of: x)), bound: 2 * bound(x) + 2)
+            return
+        }
         let y = random.chance(0.3) ? tracer.constant(random.value(-1, 1), []) : partner(of: x)
         guard let shape = broadcastShapes(x.shape, y.shape), fits(shape) else { return }
         var cond: Tensor
@@ -117,7 +122,7 @@ extension GraphSketch {
 
     /// Casts between float32, int32 and bool, with int32 arithmetic between them.
     func castStep() {
-        guard let x = pickFloat() else { return }
+        guard allowDiscontinuities, let x = pickFloat() else { return }
         let b = bound(x)
         switch random.int(0...3) {
         case 0:

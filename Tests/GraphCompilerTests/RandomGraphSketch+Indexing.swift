@@ -8,7 +8,9 @@ extension GraphSketch {
         let axis = random.int(0...(x.rank - 1))
         let extent = x.shape[axis]
         let b = bound(x)
-        switch random.int(0...4) {
+        var choice = random.int(0...4)
+        if !allowDiscontinuities && (choice == 1 || choice == 3) { choice = 0 }  // argmax, sorts
+        switch choice {
         case 0:
             let indexRank = random.int(0...min(2, Self.maxRank - x.rank + 1))
             let shape = (0..<indexRank).map { _ in random.int(1...4) }

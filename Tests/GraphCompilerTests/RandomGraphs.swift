@@ -33,19 +33,25 @@ import TensorGraph
 /// rough magnitude bound passes 10⁴ are squashed, so every graph is finite for any feed in
 /// [-2, 2]. Graphs have 1–3 named outputs (`out0`, ...), the first float32. Everything is a
 /// function of the seed.
+///
+/// With `allowDiscontinuities: false` the graphs leave out ops whose output jumps when an
+/// input crosses a threshold (comparisons on computed values, casts to int32 or bool, `sign`,
+/// `argmax`, `argsort`, `topK`): a plan that rounds differently from the interpreter then
+/// differs from it only by rounding, never by a flipped branch. Kinks (`relu`, `abs`, `max`,
+/// `clamp`) and dropout masks (drawn from the key, not the data) stay.
 struct RandomGraphGenerator {
     private var random: SeededRandom
-    private let seed: UInt64
+    private let allowDiscontinuities: Bool
 
     /// A generator whose graphs are a function of `seed`.
-    init(seed: UInt64) {
-        self.seed = seed
+    init(seed: UInt64, allowDiscontinuities: Bool = true) {
         random = SeededRandom(seed: seed)
+        self.allowDiscontinuities = allowDiscontinuities
     }
 
     /// The next graph and feeds that make it valid (indices in range).
     mutating func make() -> (graph: Graph, feeds: [String: HostTensor]) {
-        let sketch = GraphSketch(random: random)
+        let sketch = GraphSketch(random: random, allowDiscontinuities: allowDiscontinuities)
         let graph = sketch.build()
         random = sketch.random
         let feedSeed = random.next()

@@ -31,6 +31,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Frames (used by later cases).")
     var frames: Int?
 
+    @Flag(help: "Also time every step on its own and print where the time goes.")
+    var profile = false
+
     @Flag(help: "Print the result as one JSON object on the last line.")
     var json = false
 
@@ -46,7 +49,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         do {
             let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
-                                            threads: threads ?? MicroBenchmarks.defaultThreads)
+                                            threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile)
             print(result.text)
             if json { print(result.json) }
         } catch {

@@ -167,8 +167,9 @@ typedef struct {
 #define PK_ROWPROG_TILE 1024
 
 /* Errors recorded by kernels. Within one run (pk_execute or pk_execute_step_serial) the first
- * error wins; the run returns its code, and pk_last_error / pk_last_error_step report the last
- * run made by the calling thread (thread-local, so concurrent runs on other threads never mix). */
+ * error wins and the run returns its code. pk_last_error / pk_last_error_step report the first
+ * error of the calling thread's runs since its last pk_clear_error (thread-local, so concurrent
+ * runs on other threads never mix; sticky, so a loop of one-step runs keeps the first error). */
 enum {
     PK_ERR_NONE = 0,
     PK_ERR_INDEX_OUT_OF_RANGE = 1, /* an index input outside its axis */
@@ -176,9 +177,9 @@ enum {
     PK_ERR_NO_SCRATCH = 3,         /* a step needs scratch but bases[PK_ARENA_SCRATCH] is NULL */
     PK_ERR_BLAS = 4                /* OpenBLAS could not be loaded (see pk_blas_error) */
 };
-/* The error code of the calling thread's last run (PK_ERR_NONE if none or cleared). */
+/* That error's code (PK_ERR_NONE if none since pk_clear_error). */
 int32_t pk_last_error(void);
-/* The index of the step that recorded it within that run (-1: none, or a serial run). */
+/* The index of the step that recorded it within its run (-1: none, or a serial run). */
 int64_t pk_last_error_step(void);
 void pk_clear_error(void);
 

@@ -9,13 +9,18 @@ extension GraphPass {
     /// by the identity, `permute(permute x)` (composed), a `permute` that only moves size-1
     /// axes (→ `reshape`), `expand` to the same shape, `expand(expand x)`, `slice` of the full
     /// range, `slice(slice x)` (composed), `pad` by nothing, `concat` of one non-empty part,
-    /// `cast` to the same dtype, reductions over no axes or only size-1 axes (→ `reshape`).
-    /// `select` with a constant condition, or with both branches the same node, picks a branch.
+    /// `concat(concat ...)` on one axis (flattened), `cast` to the same dtype, reductions over
+    /// no axes or only size-1 axes (→ `reshape`), `reshape` of a `keepDims` reduction to the
+    /// shape without the kept axes (→ the reduction without `keepDims`). `select` with a
+    /// constant condition, or with both branches the same node, picks a branch. The sum of two
+    /// zero-pads of adjacent ranges of one axis (what autodiff writes for a tensor split by
+    /// slices) becomes one pad of a `concat`. A rewrite that absorbs an operand does so only
+    /// when nothing live else reads that operand, so no work is duplicated.
     ///
     /// Why it is safe: each rewrite computes the same value for every input, NaN and infinity
-    /// included, with one exception shared with XLA's simplifier: `x + 0` (and a sum or mean
-    /// over one element) turns `-0.0` into `+0.0` at run time, and the rewrite keeps `-0.0`;
-    /// the two compare equal. Where the identity operand broadcasts `x` to a larger shape, the
+    /// included, with one exception shared with XLA's simplifier: `x + 0` (also inside a sum of
+    /// pads, and a sum or mean over one element) turns `-0.0` into `+0.0` at run time, and the
+    /// rewrite keeps `-0.0`; the two compare equal. Where the identity operand broadcasts `x` to a larger shape, the
     /// result is `expand(x)`, so every value keeps its type. `stopGradient` stays (autodiff
     /// needs it) unless `SimplifyOptions.eraseStopGradients` is set, and float `x * 0` stays
     /// unless `SimplifyOptions.assumeFiniteValues` is set (`inf · 0` is NaN).

@@ -22,7 +22,9 @@ extension PassManager {
     /// code elimination, iterated to a fixed point (at most 8 rounds).
     ///
     /// Outputs, parameters, inputs and RNG keys (with their names) are kept; the result
-    /// computes what the original computes.
+    /// computes what the original computes on the float32 runtime (folded constants are
+    /// evaluated in float32; pass `SimplifyOptions(foldingPrecision: .float64)` to keep their
+    /// exact values instead).
     public static let simplify = simplify(SimplifyOptions())
 
     /// The simplification pipeline with explicit options.

@@ -12,6 +12,8 @@ public struct BenchResult: Sendable {
     public var peakRSSBytes = 0
     public var compileSeconds = 0.0
     public var kernelsPerStep = 0
+    /// A per-kernel profile (`--profile`), printed before the summary.
+    public var profile = ""
     /// Extra facts printed and added to the JSON (thread count, BLAS core, ...).
     public var extra: [String: String] = [:]
 
@@ -31,7 +33,8 @@ public struct BenchResult: Sendable {
 
     /// Human-readable lines.
     public var text: String {
-        var lines = [
+        var lines = profile.isEmpty ? [] : [profile]
+        lines += [
             "case              \(name)",
             String(format: "step median       %.4f s (min %.4f, max %.4f, %d runs)", median,
                    stepSeconds.min() ?? 0, stepSeconds.max() ?? 0, stepSeconds.count),

@@ -24,11 +24,34 @@ public enum Benchmarks {
         return seconds > 0 ? 2 * Double(n * n * n) / seconds / 1e9 : 0
     }
 
-    public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int) throws -> BenchResult {
+    public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false) throws -> BenchResult {
         switch which {
         case .sgemm: return sgemm(threads: threads, steps: steps)
-        case .transformerBlockTrain: return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads)
+        case .transformerBlockTrain:
+            return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile)
         }
+    }
+
+    /// Time per kernel kind and the slowest steps of one profiled run.
+    static func profileReport(plan: Plan, seconds: [Double]) -> String {
+        var byKind: [PlanStepKind: (Double, Double)] = [:]
+        for (step, t) in zip(plan.steps, seconds) {
+            let old = byKind[step.kind] ?? (0, 0)
+            byKind[step.kind] = (old.0 + t, old.1 + step.flops)
+        }
+        let total = seconds.reduce(0, +)
+        var out = String(format: "profile: %.4f s over %d steps (each step its own parallel region)\n", total, seconds.count)
+        for (kind, (t, f)) in byKind.sorted(by: { $0.value.0 > $1.value.0 }) {
+            out += String(format: "  %-16@ %8.4f s %5.1f%%  %7.1f GFLOP/s\n", "\(kind)" as NSString, t, 100 * t / total,
+                          t > 0 ? f / t / 1e9 : 0)
+        }
+        out += "slowest steps:\n"
+        for i in seconds.indices.sorted(by: { seconds[$0] > seconds[$1] }).prefix(12) {
+            let step = plan.steps[i]
+            out += String(format: "  %4d %8.4f s %7.1f GFLOP/s  ", i, seconds[i], step.flops / seconds[i] / 1e9)
+                + "\(step.kind) \(step.outputs.first?.shape ?? []) @\(step.label)\n"
+        }
+        return out
     }
 
     /// sgemm at 1024³ and 2048³, the executor's partitioning vs OpenBLAS's own threads.
@@ -54,7 +77,8 @@ public enum Benchmarks {
 
     /// One phenaki transformer block (d 512, 8 heads × 64, 576 tokens): forward, backward and
     /// AdamW in one compiled plan.
-    static func transformerBlockTrain(batch: Int, steps: Int, threads: Int) throws -> BenchResult {
+    static func transformerBlockTrain(batch: Int, steps: Int, threads: Int, profile: Bool) throws -> BenchResult {
+        var profileText = ""
         let forward = try ModelZoo.graph(named: "transformer-block", batch: batch)
         let start = Date()
         let plan = try compile(trainingGraph(forward, loss: "loss", options: TrainingOptions(weightDecay: 0.01)))
@@ -76,6 +100,7 @@ public enum Benchmarks {
             times.append(Date().timeIntervalSince(t0))
         }
         guard let loss = session.scalar("loss"), loss.isFinite else { throw BenchError(description: "the loss is not finite") }
+        if profile { profileText = try profileReport(plan: plan, seconds: session.executor.profile()) }
         var result = BenchResult(name: BenchCase.transformerBlockTrain.rawValue, stepSeconds: times,
                                  gflopPerStep: plan.flops / 1e9, sgemmPeakGflops: sgemmPeak(threads: threads))
         result.arenaBytes = plan.activationBytes
@@ -87,6 +112,7 @@ public enum Benchmarks {
         result.extra["threads"] = "\(threads)"
         result.extra["batch"] = "\(batch)"
         result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        result.profile = profileText
         return result
     }
 }
