@@ -53,6 +53,10 @@ static void load(void) {
         init_status = 2;
         return;
     }
+    /* The executor parallelises GEMMs itself and several plans may run at once on different
+     * threads: OpenBLAS's own pool is not safe for concurrent callers, so it stays at one
+     * thread for the life of the process (the sgemm micro-benchmark alone raises it). */
+    set_num_threads(1);
     error_text[0] = '\0';
     init_status = 0;
 }

@@ -82,7 +82,10 @@ void *pk_scratch(const pk_step *st, void *const *bases, int tid) {
         pk_set_error(PK_ERR_NO_SCRATCH);
         return NULL;
     }
-    return (char *)bases[PK_ARENA_SCRATCH] + (int64_t)tid * bytes;
+    /* Steps without a barrier between them run at the same time on different threads, so
+     * every thread's region must be at the same place for every step: the plan's stride. */
+    int64_t stride = st->scratch_per_thread > bytes ? st->scratch_per_thread : bytes;
+    return (char *)bases[PK_ARENA_SCRATCH] + (int64_t)tid * stride;
 }
 
 static int has_gemm(const pk_step *steps, int64_t n) {
@@ -95,11 +98,7 @@ int32_t pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthr
     int64_t slot = 0;
     if (n <= 0) return PK_ERR_NONE;
     if (nthreads <= 0) nthreads = omp_get_max_threads();
-    int blas_threads = 0;
-    if (has_gemm(steps, n) && pk_blas_init() == 0) {
-        blas_threads = pk_blas_get_threads();
-        if (blas_threads != 1) pk_blas_set_threads(1);
-    }
+    if (has_gemm(steps, n)) pk_blas_init(); /* leaves OpenBLAS at one thread */
 #pragma omp parallel num_threads(nthreads)
     {
         int tid = omp_get_thread_num(), nth = omp_get_num_threads();
@@ -116,7 +115,6 @@ int32_t pk_execute(const pk_step *steps, int64_t n, void *const *bases, int nthr
         pk_current_step = -1;
         error_slot = saved_slot;
     }
-    if (blas_threads > 1) pk_blas_set_threads(blas_threads);
     int64_t result = __atomic_load_n(&slot, __ATOMIC_SEQ_CST);
     if (last_error == 0) last_error = result;
     return (int32_t)(result & 0xff);
@@ -127,13 +125,8 @@ int32_t pk_execute_step_serial(const pk_step *st, void *const *bases) {
     int64_t *saved_slot = error_slot;
     error_slot = &slot;
     pk_current_step = -1;
-    int blas_threads = 0;
-    if (st->kind == PK_STEP_GEMM && pk_blas_init() == 0) {
-        blas_threads = pk_blas_get_threads();
-        if (blas_threads != 1) pk_blas_set_threads(1);
-    }
+    if (st->kind == PK_STEP_GEMM) pk_blas_init();
     kernel_of(st)(st, bases, 0, 1);
-    if (blas_threads > 1) pk_blas_set_threads(blas_threads);
     pk_current_step = saved;
     error_slot = saved_slot;
     if (last_error == 0) last_error = slot;

@@ -137,10 +137,12 @@ typedef struct {
 
 /*
  * Executor conventions (C side):
- *  - Scratch: thread `tid` of a step uses bases[PK_ARENA_SCRATCH] + tid * pk_step_scratch_bytes(step)
- *    (the value is a multiple of 64). `scratch_per_thread` is informational only (the compiler
- *    may store pk_step_scratch_bytes there for dumps); the executor does not read it. The scratch
- *    arena must hold nthreads * max over steps of pk_step_scratch_bytes.
+ *  - Scratch: thread `tid` of a step uses bases[PK_ARENA_SCRATCH] + tid * stride, where stride is
+ *    `scratch_per_thread` (the plan's largest pk_step_scratch_bytes, set by the runtime on every
+ *    step) or, if that is smaller, the step's own need. One stride for all steps matters: steps
+ *    with no barrier between them run at once on different threads, and per-step strides would
+ *    let one thread's region for step s+1 overlap another's for step s. The scratch arena must
+ *    hold nthreads * stride bytes.
  *  - ROWPROG registers: n_registers * cols floats when the program has a ROW_SUM / ROW_MAX,
  *    else n_registers * min(element count, PK_ROWPROG_TILE) floats (no-reduction programs are
  *    run in tiles of at most PK_ROWPROG_TILE elements after merging axes contiguous in every view).
@@ -204,7 +206,8 @@ int pk_blas_init(void);
 const char *pk_blas_error(void);
 /* The core type OpenBLAS reports (openblas_get_corename), after pk_blas_init. */
 const char *pk_blas_corename(void);
-/* Threads OpenBLAS uses for its own calls (pk_sgemm); the executor always calls it with 1. */
+/* Threads OpenBLAS uses for its own calls. It stays 1 (see pk_execute); only the sgemm
+ * micro-benchmark raises it, to compare OpenBLAS's own threading with the executor's. */
 void pk_blas_set_threads(int n);
 
 #endif

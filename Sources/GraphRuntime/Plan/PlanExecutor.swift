@@ -59,6 +59,8 @@ public final class PlanExecutor {
             steps.advanced(by: i).initialize(to: makeStep(step))
             scratch = max(scratch, Int(pk_step_scratch_bytes(steps.advanced(by: i))))
         }
+        // One scratch stride for every step (see pk_plan.h: concurrent steps must not overlap).
+        for i in 0..<plan.steps.count { steps[i].scratch_per_thread = Int64(scratch) }
         arenas[Int(PK_ARENA_ACTIVATIONS)] = Self.allocate(plan.activationBytes)
         arenas[Int(PK_ARENA_PERSISTENT)] = Self.allocate(plan.persistentBytes)
         arenas[Int(PK_ARENA_CONSTANTS)] = Self.allocate(plan.constantBytes)
