@@ -7,7 +7,7 @@
 
 static int has_row_reduction(const pk_instr *p, int32_t n) {
     for (int32_t i = 0; i < n; i++)
-        if (p[i].op == PK_OP_ROW_SUM || p[i].op == PK_OP_ROW_MAX) return 1;
+        if (p[i].op == PK_OP_ROW_SUM || p[i].op == PK_OP_ROW_MAX || p[i].op == PK_OP_ROW_MEAN) return 1;
     return 0;
 }
 
@@ -61,15 +61,21 @@ static void store(char *p, int32_t dt, int64_t s, const float *a, int64_t n) {
 }
 
 /* Sum in double, 8 interleaved partial sums (a fixed order for a given length). */
-static float row_sum(const float *a, int64_t n) {
+static double row_sum_double(const float *a, int64_t n) {
     double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t j = 0;
     for (; j + 8 <= n; j += 8)
         for (int k = 0; k < 8; k++) s[k] += (double)a[j + k];
     double t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     for (; j < n; j++) t += (double)a[j];
-    return (float)t;
+    return t;
 }
+
+static float row_sum(const float *a, int64_t n) { return (float)row_sum_double(a, n); }
+
+/* The mean divides in double before rounding, so a row of equal values has exactly that
+ * value as its mean (sum * float(1/n) would be off by an ulp, which layer norm amplifies). */
+static float row_mean(const float *a, int64_t n) { return n > 0 ? (float)(row_sum_double(a, n) / (double)n) : 0.0f; }
 
 /* Largest value; NaN if any is NaN; -inf for an empty row. */
 static float row_max(const float *a, int64_t n) {
@@ -206,6 +212,11 @@ static void exec(const pk_instr *prog, int32_t n_instr, float *regs, int64_t W, 
             break;
         case PK_OP_ROW_SUM: {
             float s = row_sum(a, n);
+            for (int64_t j = 0; j < n; j++) d[j] = s;
+            break;
+        }
+        case PK_OP_ROW_MEAN: {
+            float s = row_mean(a, n);
             for (int64_t j = 0; j < n; j++) d[j] = s;
             break;
         }

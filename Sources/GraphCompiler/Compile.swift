@@ -5,7 +5,8 @@ import TensorGraph
 public struct CompileOptions: Sendable {
     /// Fuse element-wise and row ops into row programs (off: one row program per op).
     public var fuse = true
-    /// Run the canonicalisation passes first.
+    /// Run the simplification passes first (algebraic identities, constant folding, transpose
+    /// folding, CSE, dead code).
     public var canonicalize = true
 
     public init(fuse: Bool = true, canonicalize: Bool = true) {
@@ -21,7 +22,7 @@ let rowProgramOutputLimit = 4
 /// Compiles a graph ahead of time into a `Plan`: canonicalise, fuse, schedule, lower to
 /// kernel steps, plan memory, place barriers, and verify the result.
 public func compile(_ graph: Graph, options: CompileOptions = CompileOptions()) throws -> Plan {
-    let g = options.canonicalize ? try PassManager.canonicalize.run(graph) : graph
+    let g = options.canonicalize ? try PassManager.simplify.run(graph) : graph
     var fusion = FusionPlanner(graph: g, enabled: options.fuse)
     fusion.enforceLimits(maxInputs: rowProgramInputLimit, maxOutputs: rowProgramOutputLimit)
 

@@ -66,6 +66,7 @@ enum {
     PK_OP_SELECT,
     /* row reductions: every element of r[dst] = reduction of r[a] over the row */
     PK_OP_ROW_SUM, PK_OP_ROW_MAX,
+    PK_OP_ROW_MEAN, /* the row's mean, divided in double before rounding */
     PK_OP_COUNT
 };
 

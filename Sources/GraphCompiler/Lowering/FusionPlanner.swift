@@ -24,8 +24,9 @@ enum LoweringUnit {
 ///
 /// Greedy in graph order: a fusible node joins the group of one of its fusible producers when
 /// its shape fits the group's iteration space, its row reduction (if any) runs along the
-/// group's row axis, and joining cannot create a cycle (none of its other inputs depends on
-/// the group). Otherwise it starts a group of its own, and the reason is kept for dumps.
+/// group's row axis, and its other inputs come from kernels that start before the group (which
+/// keeps the kernel graph acyclic). Otherwise it starts a group of its own, and the reason is
+/// kept for dumps.
 struct FusionPlanner {
     let graph: Graph
     private(set) var groups: [FusionGroup] = []
@@ -72,27 +73,13 @@ struct FusionPlanner {
         if !reasons.isEmpty { refusals.append((node.id, reasons.joined(separator: "; "))) }
     }
 
-    /// Whether the value `start` depends on group `g`, through nodes and other groups as they
-    /// are now. Only nodes after `g`'s first member can depend on it, which bounds the search.
-    private func reaches(from start: NodeID, group g: Int) -> Bool {
-        let first = groups[g].members[0].index
-        var stack = [start.index]
-        var seen = Set<Int>()
-        var seenGroups = Set<Int>()
-        while let id = stack.popLast() {
-            guard id > first || groupOf[id] != nil, seen.insert(id).inserted else { continue }
-            if let h = groupOf[id] {
-                if h == g { return true }
-                if seenGroups.insert(h).inserted {
-                    for member in groups[h].members where member.index > first {
-                        stack += graph[member].inputs.map(\.index)
-                    }
-                }
-            } else if id > first {
-                stack += graph.nodes[id].inputs.map(\.index)
-            }
-        }
-        return false
+    /// When a unit starts: the id of its first node. Every unit only reads units that started
+    /// before it (a node's inputs have smaller ids, and a node joins a group only if all its
+    /// other inputs come from older units), so the unit graph is acyclic by construction.
+    /// Sources read nothing, so they count as older than everything.
+    private func start(ofUnitOf id: NodeID) -> Int {
+        if graph[id].op.isSource { return -1 }
+        return groupOf[id.index].map { groups[$0].members[0].index } ?? id.index
     }
 
     /// Why `node` cannot join group `g`, or nil if it can.
@@ -120,10 +107,9 @@ struct FusionPlanner {
                 return "shape \(valueShape) does not fill the group's iteration space \(group.shape)"
             }
         }
-        for input in node.inputs where groupOf[input.index] != g {
-            if reaches(from: input, group: g) {
-                return "input %\(input.index) depends on the group (fusing would form a cycle)"
-            }
+        let groupStart = group.members[0].index
+        for input in node.inputs where groupOf[input.index] != g && start(ofUnitOf: input) > groupStart {
+            return "input %\(input.index) comes from a kernel that starts after the group (fusing could form a cycle)"
         }
         if group.members.count >= 64 { return "the group already has 64 ops" }
         return nil

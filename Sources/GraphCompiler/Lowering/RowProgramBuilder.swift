@@ -94,10 +94,8 @@ struct RowProgramBuilder {
             let e = emit(.exp, emit(.sub, x[0], m))
             return emit(.div, e, emit(.rowSum, e))
         case .layerNorm(let eps):
-            let inverse = constant(1 / Float(rowLength))
-            let mean = emit(.mul, emit(.rowSum, x[0]), inverse)
-            let centered = emit(.sub, x[0], mean)
-            let variance = emit(.mul, emit(.rowSum, emit(.mul, centered, centered)), inverse)
+            let centered = emit(.sub, x[0], emit(.rowMean, x[0]))
+            let variance = emit(.rowMean, emit(.mul, centered, centered))
             return emit(.mul, centered, emit(.rsqrt, emit(.add, variance, constant(Float(eps)))))
         case .l2Normalize(_, let eps):
             let norm = emit(.sqrt, emit(.rowSum, emit(.mul, x[0], x[0])))
@@ -106,7 +104,7 @@ struct RowProgramBuilder {
             switch r {
             case .sum: return emit(.rowSum, x[0])
             case .max: return emit(.rowMax, x[0])
-            case .mean: return emit(.mul, emit(.rowSum, x[0]), constant(1 / Float(rowLength)))
+            case .mean: return emit(.rowMean, x[0])
             case .logSumExp:
                 let m = emit(.rowMax, x[0])
                 let s = emit(.rowSum, emit(.exp, emit(.sub, x[0], m)))

@@ -70,5 +70,5 @@ public enum RowOpcode: Int16, Codable, Hashable, Sendable, CaseIterable {
     case leakyRelu, not, trunc, nonzero, clamp
     case add, sub, mul, div, pow, max, min, eq, ne, lt, le, gt, ge, and, or
     case select
-    case rowSum, rowMax
+    case rowSum, rowMax, rowMean
 }
