@@ -2,6 +2,7 @@
  * run one whole row at a time (registers hold `cols` floats); the others run on tiles of at most
  * PK_TILE elements of the flattened (axis-merged) element range each thread owns. */
 #include "pk_internal.h"
+#include "fastmath.h"
 
 #define MAX_VIEWS (PK_MAX_INPUTS + 4)
 
@@ -160,18 +161,17 @@ static void exec(const pk_instr *prog, int32_t n_instr, float *regs, int64_t W, 
             break;
         }
         case PK_OP_NEG: UNARY(-x); break;
-        case PK_OP_EXP: UNARY_LIBM(expf(x)); break;
+        case PK_OP_EXP: UNARY(pk_expf(x)); break;
         case PK_OP_LOG: UNARY_LIBM(logf(x)); break;
         case PK_OP_SQRT: UNARY(sqrtf(x)); break;
         case PK_OP_RSQRT: UNARY(1.0f / sqrtf(x)); break;
         case PK_OP_ABS: UNARY(fabsf(x)); break;
         case PK_OP_SIGN: UNARY(x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x == 0.0f ? 0.0f : x); break;
         case PK_OP_TANH: UNARY_LIBM(tanhf(x)); break;
-        case PK_OP_ERF: UNARY_LIBM(erff(x)); break;
-        case PK_OP_SIGMOID: UNARY_LIBM(1.0f / (1.0f + expf(-x))); break;
+        case PK_OP_ERF: UNARY(pk_erff(x)); break;
+        case PK_OP_SIGMOID: UNARY(pk_sigmoidf(x)); break;
         case PK_OP_RELU: UNARY(x > 0.0f || x != x ? x : 0.0f); break;
-        /* The reference's formula, in double: a float x/√2 costs up to ~1e-6 relative near -4. */
-        case PK_OP_GELU: UNARY_LIBM((float)(0.5 * (double)x * (1.0 + erf((double)x / 1.4142135623730951)))); break;
+        case PK_OP_GELU: UNARY(pk_geluf(x)); break;
         case PK_OP_SIN: UNARY_LIBM(sinf(x)); break;
         case PK_OP_COS: UNARY_LIBM(cosf(x)); break;
         case PK_OP_LEAKY_RELU: {

@@ -24,7 +24,9 @@ extension ReferenceKernels {
         case .erf: return map(x) { Foundation.erf($0) }
         case .sigmoid: return map(x) { 1 / (1 + Foundation.exp(-$0)) }
         case .relu: return map(x) { $0 > 0 || $0.isNaN ? $0 : 0 }
-        case .gelu: return map(x) { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
+        // 0.5·x·(1 + erf(x/√2)) written with erfc, which has no cancellation for negative x
+        // (1 + erf loses all digits below x ≈ -8 even in double).
+        case .gelu: return map(x) { $0 == -.infinity ? .nan : 0.5 * $0 * Foundation.erfc(-$0 / 2.0.squareRoot()) }
         case .sin: return map(x) { Foundation.sin($0) }
         case .cos: return map(x) { Foundation.cos($0) }
         case .leakyRelu(let alpha): return map(x) { $0 >= 0 ? $0 : alpha * $0 }
