@@ -57,11 +57,9 @@ public struct Attention: Layer {
         }
         let qScaled = q.l2Normalize(axis: -1) * t.parameter("q_scale", [dimHead], .ones)
         let kScaled = k.l2Normalize(axis: -1) * t.parameter("k_scale", [dimHead], .ones)
-        var sim = matmul(qScaled, kScaled, transposeB: true) * scale
-        if let bias = attentionBias {
-            sim = sim + (numNullKV > 0 ? bias.pad(axis: -1, before: numNullKV, after: 0) : bias)
-        }
-        let out = matmul(sim.softmax(axis: -1), v)
+        // softmax(q·kᵀ·scale + bias)·v as one op: the runtime never materialises the scores.
+        let bias = attentionBias.map { numNullKV > 0 ? $0.pad(axis: -1, before: numNullKV, after: 0) : $0 }
+        let out = TensorGraph.attention(qScaled, kScaled, v, bias: bias, scale: scale)
         let merged = out.permute([0, 2, 1, 3]).reshape([batch, tokens, inner])
         return Linear(inner, dim, bias: false).named("to_out")(merged)
     }

@@ -146,3 +146,41 @@ double pk_bench_rowprog_softmax(int rows, int cols, int iters, int nthreads) {
     free(x), free(y);
     return result;
 }
+
+double pk_bench_rowprog_gelu(size_t n, int iters, int nthreads) {
+    float *x = alloc_floats(n), *y = alloc_floats(n), *z = alloc_floats(n);
+    int nth = nthreads > 0 ? nthreads : pk_max_threads();
+    double result = -1;
+    pk_instr prog[5] = {
+        pk_instr_make(PK_OP_LOAD, 0, 0, 0, 0, 0, 0), pk_instr_make(PK_OP_LOAD, 1, 1, 0, 0, 0, 0),
+        pk_instr_make(PK_OP_GELU, 0, 0, 0, 0, 0, 0), pk_instr_make(PK_OP_MUL, 0, 0, 1, 0, 0, 0),
+        pk_instr_make(PK_OP_STORE, 0, 0, 0, 0, 0, 0),
+    };
+    if (x && y && z && n > 0) {
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (float)((i * 37) % 101) * 0.05f - 2.5f;
+            y[i] = (float)((i * 11) % 29) * 0.1f - 1.4f;
+            z[i] = 0;
+        }
+        pk_step st;
+        pk_view v;
+        int64_t shape[1] = {(int64_t)n};
+        pk_step_init(&st, PK_STEP_ROWPROG);
+        pk_view_set(&v, 0, PK_F32, 0, 1, shape, NULL);
+        pk_step_set_input(&st, 0, &v);
+        pk_view_set(&v, 1, PK_F32, 0, 1, shape, NULL);
+        pk_step_set_input(&st, 1, &v);
+        pk_view_set(&v, 2, PK_F32, 0, 1, shape, NULL);
+        pk_step_set_output(&st, 0, &v);
+        st.program = prog, st.n_instr = 5, st.n_registers = 2;
+        int64_t per = pk_step_scratch_bytes(&st);
+        char *scratch = malloc((size_t)(per * nth + 64));
+        if (scratch) {
+            void *bases[PK_ARENA_COUNT] = {x, y, z, (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63)};
+            result = time_steps(&st, 1, bases, iters, nth);
+            free(scratch);
+        }
+    }
+    free(x), free(y), free(z);
+    return result;
+}

@@ -50,6 +50,8 @@ static const pk_kernel_fn kernels[PK_STEP_KIND_COUNT] = {
     [PK_STEP_RANDOM_NORMAL] = pk_k_random_normal,
     [PK_STEP_FOLD_IN] = pk_k_fold_in,
     [PK_STEP_IOTA] = pk_k_iota,
+    [PK_STEP_ATTENTION] = pk_k_attention,
+    [PK_STEP_ATTENTION_BACKWARD] = pk_k_attention_backward,
 };
 
 static inline pk_kernel_fn kernel_of(const pk_step *st) {
@@ -70,6 +72,9 @@ int64_t pk_step_scratch_bytes(const pk_step *st) {
     case PK_STEP_TOPK:
     case PK_STEP_ARGSORT:
         return round64(pk_sort_scratch_bytes(st));
+    case PK_STEP_ATTENTION:
+    case PK_STEP_ATTENTION_BACKWARD:
+        return round64(pk_attention_scratch_bytes(st));
     default:
         return 0;
     }
@@ -88,9 +93,14 @@ void *pk_scratch(const pk_step *st, void *const *bases, int tid) {
     return (char *)bases[PK_ARENA_SCRATCH] + (int64_t)tid * stride;
 }
 
+/* Kinds that call OpenBLAS. */
+static int uses_blas(int32_t kind) {
+    return kind == PK_STEP_GEMM || kind == PK_STEP_ATTENTION || kind == PK_STEP_ATTENTION_BACKWARD;
+}
+
 static int has_gemm(const pk_step *steps, int64_t n) {
     for (int64_t s = 0; s < n; s++)
-        if (steps[s].kind == PK_STEP_GEMM) return 1;
+        if (uses_blas(steps[s].kind)) return 1;
     return 0;
 }
 
@@ -125,7 +135,7 @@ int32_t pk_execute_step_serial(const pk_step *st, void *const *bases) {
     int64_t *saved_slot = error_slot;
     error_slot = &slot;
     pk_current_step = -1;
-    if (st->kind == PK_STEP_GEMM) pk_blas_init();
+    if (uses_blas(st->kind)) pk_blas_init();
     kernel_of(st)(st, bases, 0, 1);
     pk_current_step = saved;
     error_slot = saved_slot;

@@ -33,11 +33,14 @@ void pk_k_conv_weight_grad(const pk_step *, void *const *, int, int);
 void pk_k_random_uniform(const pk_step *, void *const *, int, int);
 void pk_k_random_normal(const pk_step *, void *const *, int, int);
 void pk_k_fold_in(const pk_step *, void *const *, int, int);
+void pk_k_attention(const pk_step *, void *const *, int, int);
+void pk_k_attention_backward(const pk_step *, void *const *, int, int);
 
-/* Scratch bytes per thread of the kinds that need any (rowprog.c, sort.c). */
+/* Scratch bytes per thread of the kinds that need any (rowprog.c, sort.c, attention.c). */
 int64_t pk_rowprog_scratch_bytes(const pk_instr *program, int32_t n_instr, int32_t n_registers,
                                  const pk_view *shape_view);
 int64_t pk_sort_scratch_bytes(const pk_step *step);
+int64_t pk_attention_scratch_bytes(const pk_step *step); /* attention.c, both attention kinds */
 
 /* Runs flat elements [e0, e1) of a row program over `shape_view`'s shape (rows = all axes but
  * the last; with a row reduction e0 and e1 must be whole rows), reading input i from ins[i] and

@@ -181,6 +181,25 @@ public func vjpRule(for op: Op) -> VJPRule {
         return .rule { a in [a.grad.takeAlongAxis(a.inputs[1], axis: axis), nil] }
     case .oneHot, .topK, .argsort:
         return .nonDifferentiable("integer input or output")
+    case .attention(let scale, let hasBias, let hasMask):
+        // The efficient gradients, one op per operand (the runtime computes them in one pass).
+        return .rule { a in
+            let inputs = a.inputs + [a.output, a.grad]
+            func grad(_ wrt: AttentionOperand) -> Tensor {
+                a.tracer.record(.attentionGrad(wrt, scale: scale, hasBias: hasBias, hasMask: hasMask), inputs)
+            }
+            var grads: [Tensor?] = [grad(.query), grad(.key), grad(.value)]
+            if hasBias { grads.append(grad(.bias)) }
+            if hasMask { grads.append(nil) }
+            return grads
+        }
+    case .attentionGrad(let wrt, let scale, let hasBias, let hasMask):
+        // Second order: differentiate the gradient's definition in primitive ops.
+        return .rule { a in
+            compositeVJP(a) { x in
+                attentionGradComposite(x, wrt: wrt, scale: scale, hasBias: hasBias, hasMask: hasMask)
+            }
+        }
     case .conv(let stride, let padding, let groups):
         return .rule { a in
             let (x, w, g) = (a.inputs[0], a.inputs[1], a.grad)
@@ -270,5 +289,55 @@ private func binaryRule(_ b: BinaryOp) -> VJPRule {
             fatalError("comparisons have no rule")  // excluded above
         }
         return [unbroadcast(gl, to: l.shape), unbroadcast(gr, to: r.shape)]
+    }
+}
+
+/// The VJP of an op defined by a composite of primitive ops: traces `composite` on the node's
+/// inputs, then pulls the gradient back through the new nodes with their own rules. Slower
+/// than a dedicated rule (it materialises what the op avoids), so it serves second order only.
+func compositeVJP(_ a: VJPArguments, _ composite: ([Tensor]) -> Tensor) -> [Tensor?] {
+    let tracer = a.tracer
+    let start = tracer.graph.nodes.count
+    let result = composite(a.inputs)
+    var adjoint: [NodeID: Tensor] = [result.id: a.grad]
+    for index in stride(from: tracer.graph.nodes.count - 1, through: start, by: -1) {
+        let node = tracer.graph.nodes[index]
+        guard let grad = adjoint[node.id], node.type.dtype.isFloatingPoint,
+              case .rule(let rule) = vjpRule(for: node.op) else { continue }
+        let args = VJPArguments(node: node, inputs: node.inputs.map(tracer.tensor), output: tracer.tensor(node.id), grad: grad)
+        for (input, g) in zip(node.inputs, rule(args)) {
+            guard let g, tracer.graph[input].type.dtype.isFloatingPoint else { continue }
+            adjoint[input] = adjoint[input].map { $0 + g } ?? g
+        }
+    }
+    return a.inputs.map { input in
+        input.dtype.isFloatingPoint ? adjoint[input.id] : nil
+    }
+}
+
+/// Attention probabilities in primitive ops: softmax of the scaled, biased, masked scores.
+func attentionProbabilities(_ x: [Tensor], scale: Double, hasBias: Bool, hasMask: Bool) -> Tensor {
+    var s = matmul(x[0], x[1], transposeB: true) * scale
+    var next = 3
+    if hasBias {
+        s = s + x[next]
+        next += 1
+    }
+    if hasMask { s = select(x[next], s, -Double(Float.greatestFiniteMagnitude)) }
+    return s.softmax(axis: -1)
+}
+
+/// `attentionGrad` in primitive ops (inputs q, k, v, [bias], [mask], o, dO).
+func attentionGradComposite(_ x: [Tensor], wrt: AttentionOperand, scale: Double, hasBias: Bool, hasMask: Bool) -> Tensor {
+    let (q, k, v) = (x[0], x[1], x[2])
+    let (o, dO) = (x[x.count - 2], x[x.count - 1])
+    let p = attentionProbabilities(x, scale: scale, hasBias: hasBias, hasMask: hasMask)
+    let dP = matmul(dO, v, transposeB: true)
+    let dS = p * (dP - (dO * o).sum(axes: [-1], keepDims: true))
+    switch wrt {
+    case .query: return matmul(dS, k) * scale
+    case .key: return matmul(dS, q, transposeA: true) * scale
+    case .value: return matmul(p, dO, transposeA: true)
+    case .bias: return unbroadcast(dS, to: x[3].shape)
     }
 }

@@ -81,6 +81,17 @@ public enum Op: Hashable, Sendable, Codable {
     /// Indices (int32) that sort along `axis` (stable).
     case argsort(axis: Int, descending: Bool)
 
+    // MARK: Attention (kept whole so the runtime never materialises the score matrix)
+    /// `softmax(q·kᵀ·scale + bias, masked) · v` over the last two axes: inputs q [..., I, D],
+    /// k [..., J, D], v [..., J, E], then `bias` (float, broadcast to [..., I, J]) and `mask`
+    /// (bool, broadcast to [..., I, J]; false entries score -Float.greatestFiniteMagnitude, as
+    /// `masked_fill(~mask, -finfo.max)` does) when present.
+    case attention(scale: Double, hasBias: Bool, hasMask: Bool)
+    /// The gradient of `attention` with respect to one operand: inputs q, k, v, [bias], [mask],
+    /// the attention output o, and its gradient dO; the result has the operand's shape (a
+    /// broadcast bias gets the sum over its broadcast axes).
+    case attentionGrad(AttentionOperand, scale: Double, hasBias: Bool, hasMask: Bool)
+
     // MARK: Convolution (N spatial dims, channels first, weight [out, in/groups, k...])
     /// Cross-correlation as `nn.Conv2d` / `nn.Conv3d` compute it.
     case conv(stride: [Int], padding: [Int], groups: Int)
@@ -89,6 +100,11 @@ public enum Op: Hashable, Sendable, Codable {
     case convTranspose(stride: [Int], padding: [Int], groups: Int, outputSpatial: [Int])
     /// The transpose of `conv` in its weight: `convWeightGrad(x, dy)` has the weight's shape.
     case convWeightGrad(stride: [Int], padding: [Int], groups: Int, kernel: [Int])
+}
+
+/// The operands of `attention` a gradient can be taken for.
+public enum AttentionOperand: String, Hashable, Sendable, Codable, CaseIterable {
+    case query, key, value, bias
 }
 
 /// Elementwise ops of one input.
@@ -134,6 +150,7 @@ public enum OpKind: String, CaseIterable, Sendable, Codable {
     case matmul
     case reshape, permute, slice, concat, pad, expand
     case gather, scatter_add, take_along_axis, scatter_along_axis_add, one_hot, top_k, argsort
+    case attention, attention_grad
     case conv, conv_transpose, conv_weight_grad
 }
 
@@ -215,6 +232,8 @@ extension Op {
         case .oneHot: return .one_hot
         case .topK: return .top_k
         case .argsort: return .argsort
+        case .attention: return .attention
+        case .attentionGrad: return .attention_grad
         case .conv: return .conv
         case .convTranspose: return .conv_transpose
         case .convWeightGrad: return .conv_weight_grad
@@ -259,6 +278,10 @@ extension Op {
         case .oneHot(let depth): return "depth=\(depth)"
         case .topK(let k, let axis): return "k=\(k) axis=\(axis)"
         case .argsort(let axis, let desc): return "axis=\(axis)" + (desc ? " desc" : "")
+        case .attention(let scale, let bias, let mask):
+            return "scale=\(scale)" + (bias ? " bias" : "") + (mask ? " mask" : "")
+        case .attentionGrad(let wrt, let scale, let bias, let mask):
+            return "wrt=\(wrt.rawValue) scale=\(scale)" + (bias ? " bias" : "") + (mask ? " mask" : "")
         case .conv(let s, let p, let g): return "stride=\(list(s)) pad=\(list(p)) groups=\(g)"
         case .convTranspose(let s, let p, let g, let o):
             return "stride=\(list(s)) pad=\(list(p)) groups=\(g) out=\(list(o))"

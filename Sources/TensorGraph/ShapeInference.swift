@@ -252,6 +252,23 @@ private func ruleType(
         try need(axis >= 0 && axis < inputs[0].rank, "axis \(axis) invalid")
         return TensorType(inputs[0].shape, .int32)
 
+    case .attention(_, let hasBias, let hasMask):
+        try arity(3 + (hasBias ? 1 : 0) + (hasMask ? 1 : 0))
+        return try attentionOutput(inputs, hasBias: hasBias, hasMask: hasMask, fail: fail)
+    case .attentionGrad(let wrt, _, let hasBias, let hasMask):
+        try arity(5 + (hasBias ? 1 : 0) + (hasMask ? 1 : 0))
+        let o = try attentionOutput(Array(inputs.dropLast(2)), hasBias: hasBias, hasMask: hasMask, fail: fail)
+        try need(inputs[inputs.count - 2] == o && inputs[inputs.count - 1] == o,
+                 "o and dO must have the attention output's type \(o)")
+        switch wrt {
+        case .query: return inputs[0]
+        case .key: return inputs[1]
+        case .value: return inputs[2]
+        case .bias:
+            try need(hasBias, "a gradient for the bias needs a bias")
+            return inputs[3]
+        }
+
     case .conv(let stride, let padding, let groups):
         try arity(2)
         let (x, w) = (inputs[0], inputs[1])
@@ -288,6 +305,40 @@ private func ruleType(
         try need(expected == dy, "gradient \(dy) does not match the conv output \(expected)")
         return w
     }
+}
+
+/// The output type of attention over q, k, v, [bias], [mask].
+private func attentionOutput(
+    _ inputs: [TensorType], hasBias: Bool, hasMask: Bool, fail: (String) -> GraphError
+) throws(GraphError) -> TensorType {
+    let (q, k, v) = (inputs[0], inputs[1], inputs[2])
+    guard [q, k, v].allSatisfy({ $0.dtype == .float32 && $0.rank >= 2 }) else {
+        throw fail("q, k and v must be float32 of rank >= 2")
+    }
+    let lead = Array(q.shape.dropLast(2))
+    guard Array(k.shape.dropLast(2)) == lead, Array(v.shape.dropLast(2)) == lead else {
+        throw fail("q, k and v need the same leading (batch, head) axes")
+    }
+    let (i, d) = (q.shape[q.rank - 2], q.shape[q.rank - 1])
+    let (j, dk) = (k.shape[k.rank - 2], k.shape[k.rank - 1])
+    guard d == dk else { throw fail("q and k feature sizes \(d) and \(dk) differ") }
+    guard v.shape[v.rank - 2] == j else { throw fail("k has \(j) keys but v has \(v.shape[v.rank - 2])") }
+    let scores = lead + [i, j]
+    var next = 3
+    if hasBias {
+        let bias = inputs[next]
+        guard bias.dtype == .float32, broadcastShapes(bias.shape, scores) == scores else {
+            throw fail("the bias \(bias) must broadcast to the scores \(scores)")
+        }
+        next += 1
+    }
+    if hasMask {
+        let mask = inputs[next]
+        guard mask.dtype == .bool, broadcastShapes(mask.shape, scores) == scores else {
+            throw fail("the mask \(mask) must be bool and broadcast to the scores \(scores)")
+        }
+    }
+    return TensorType(lead + [i, v.shape[v.rank - 1]], .float32)
 }
 
 private func convChecks(

@@ -224,6 +224,15 @@ extension Tensor {
     }
 }
 
+/// Scaled dot-product attention, `softmax(q·kᵀ·scale + bias, masked) · v`, as one op that
+/// the runtime computes block by block without the full score matrix. `mask` is bool (true
+/// keeps a score); both `bias` and `mask` broadcast to [..., I, J].
+public func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, bias: Tensor? = nil, mask: Tensor? = nil,
+                      scale: Double) -> Tensor {
+    let inputs = [q, k, v] + (bias.map { [$0] } ?? []) + (mask.map { [$0] } ?? [])
+    return q.tracer.record(.attention(scale: scale, hasBias: bias != nil, hasMask: mask != nil), inputs)
+}
+
 /// Concatenates along `axis`.
 public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
     let first = tensors[0]

@@ -109,6 +109,21 @@ let differentiableCases: [OpCase] = [
     OpCase(kind: .scatter_along_axis_add, inputs: [f([2, 2]), i([2, 2])], fixed: [1: [2, 2, 0, 1]]) {
         $0[0].tracer.record(.scatterAlongAxisAdd(axis: 1, size: 3), [$0[0], $0[1]])
     },
+    OpCase(kind: .attention, inputs: [f([2, 3, 2]), f([2, 4, 2]), f([2, 4, 3])]) {
+        attention($0[0], $0[1], $0[2], scale: 1.5)
+    },
+    OpCase(kind: .attention, inputs: [f([2, 1, 3, 2]), f([2, 1, 4, 2]), f([2, 1, 4, 3]), f([1, 3, 4]),
+                                      TensorType([2, 1, 1, 4], .bool)],
+           fixed: [4: [1, 1, 0, 1, 0, 1, 1, 1]]) {
+        attention($0[0], $0[1], $0[2], bias: $0[3], mask: $0[4], scale: 0.7)
+    },
+    OpCase(kind: .attention_grad, inputs: [f([2, 3, 2]), f([2, 4, 2]), f([2, 4, 3]), f([3, 4]), f([2, 3, 3]), f([2, 3, 3])]) {
+        let inputs = Array($0)
+        let tracer = inputs[0].tracer
+        return concat(AttentionOperand.allCases.map { wrt in
+            tracer.record(.attentionGrad(wrt, scale: 1.5, hasBias: true, hasMask: false), inputs).reshape([-1])
+        }, axis: 0)
+    },
     OpCase(kind: .conv, inputs: [f([1, 2, 5, 5]), f([3, 2, 3, 3])]) {
         $0[0].conv($0[1], stride: [2, 2], padding: [1, 1])
     },

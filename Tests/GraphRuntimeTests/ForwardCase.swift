@@ -36,5 +36,5 @@ func binaryCase(
 /// Every forward case, by the op kind it checks.
 let forwardCases: [OpKind: [ForwardCase]] = [
     sourceCases, randomCases, unaryCases, binaryCases, comparisonCases, selectCastCases, reductionCases, rowCases,
-    matmulCases, layoutCases, indexingCases, sortingCases, convCases,
+    matmulCases, layoutCases, indexingCases, sortingCases, convCases, attentionCases,
 ].reduce(into: [:]) { all, table in all.merge(table) { $0 + $1 } }

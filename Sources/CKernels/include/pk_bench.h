@@ -11,5 +11,8 @@ double pk_bench_sgemm(int M, int N, int K, int iters, int nthreads, int mode);
 double pk_bench_copy(size_t bytes, int iters, int nthreads);
 /* A softmax row program (LOAD, ROW_MAX, SUB, EXP, ROW_SUM, DIV, STORE) on rows x cols. */
 double pk_bench_rowprog_softmax(int rows, int cols, int iters, int nthreads);
+/* An element-wise row program (LOAD x, LOAD y, GELU, MUL, STORE: gelu(x) * y) over n contiguous
+ * floats: 3 * 4 * n bytes move (two reads, one write). */
+double pk_bench_rowprog_gelu(size_t n, int iters, int nthreads);
 
 #endif

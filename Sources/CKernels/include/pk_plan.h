@@ -97,6 +97,8 @@ enum {
     PK_STEP_RANDOM_NORMAL,
     PK_STEP_FOLD_IN,         /* iattr[0] = data */
     PK_STEP_IOTA,            /* out int32 view; iattr[0] = axis */
+    PK_STEP_ATTENTION,       /* fused softmax(scale q kᵀ + bias, mask) v; see below */
+    PK_STEP_ATTENTION_BACKWARD, /* its gradient wrt q, k, v (and bias) */
     PK_STEP_KIND_COUNT
 };
 
@@ -134,6 +136,19 @@ typedef struct {
  *            reduced axes have extent 1 (stride ignored).
  *  CONV*   : inputs[0] = x / dy, inputs[1] = w / dy, outputs[0]; iattr: [0] spatial dims,
  *            [1] groups, [2..4] stride, [5..7] padding. Shapes come from the views.
+ *  ATTENTION : per batch index (b, h): S = fattr[0] * q kᵀ (+ bias), S = -FLT_MAX where mask == 0
+ *            (phenaki's masked_fill with -finfo.max: a fully masked row is a uniform softmax),
+ *            o = softmax_j(S) v. inputs: [0] q [B,H,I,D], [1] k [B,H,J,D], [2] v [B,H,J,E], then
+ *            bias f32 [B,H,I,J] if iattr[0] != 0, then mask int32/bool 0/1 [B,H,I,J] if iattr[1] != 0;
+ *            outputs[0] = o [B,H,I,E]. All rank 4 with any strides (bias / mask may broadcast with
+ *            stride 0). Never materialises S: blocks of query rows against blocks of keys with
+ *            an online softmax in per-thread scratch. Work split: (b, h, query block) triples.
+ *  ATTENTION_BACKWARD : inputs q, k, v, [bias], [mask] as above (iattr[0], iattr[1]), then
+ *            o [B,H,I,E] (the forward output) and dO [B,H,I,E]; outputs [0] dq, [1] dk, [2] dv
+ *            and, if iattr[2] != 0, [3] dbias [B,H,I,J] (stride 0 on an axis = summed over it);
+ *            fattr[0] = scale. The step zeroes its outputs itself. Masked positions pass no
+ *            gradient to q, k or bias (dS = 0 there). Work split: (b, h) pairs, with the pairs
+ *            that share output elements (an output with stride 0 on B or H) on one thread.
  */
 
 /*

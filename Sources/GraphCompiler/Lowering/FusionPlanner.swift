@@ -25,8 +25,9 @@ enum LoweringUnit {
 /// Greedy in graph order: a fusible node joins the group of one of its fusible producers when
 /// its shape fits the group's iteration space, its row reduction (if any) runs along the
 /// group's row axis, and its other inputs come from kernels that start before the group (which
-/// keeps the kernel graph acyclic). Otherwise it starts a group of its own, and the reason is
-/// kept for dumps.
+/// keeps the kernel graph acyclic). A recomputed node (a rematerialisation clone) only joins
+/// groups of other recomputed nodes: joining its producer's group would compute it early again.
+/// Otherwise it starts a group of its own, and the reason is kept for dumps.
 struct FusionPlanner {
     let graph: Graph
     private(set) var groups: [FusionGroup] = []
@@ -37,10 +38,13 @@ struct FusionPlanner {
 
     /// When false, every fusible node runs as a row program of its own (for differential tests).
     let enabled: Bool
+    /// Rematerialisation clones, by node (empty: none).
+    let recomputed: [Bool]
 
-    init(graph: Graph, enabled: Bool = true) {
+    init(graph: Graph, enabled: Bool = true, recomputed: [Bool] = []) {
         self.graph = graph
         self.enabled = enabled
+        self.recomputed = recomputed
         groupOf = Array(repeating: nil, count: graph.nodes.count)
         for node in graph.nodes {
             if let role = RowRole(node) {
@@ -82,9 +86,14 @@ struct FusionPlanner {
         return groupOf[id.index].map { groups[$0].members[0].index } ?? id.index
     }
 
+    private func isRecomputed(_ id: NodeID) -> Bool { id.index < recomputed.count && recomputed[id.index] }
+
     /// Why `node` cannot join group `g`, or nil if it can.
     private func refusal(_ node: Node, role: RowRole, joining g: Int) -> String? {
         let group = groups[g]
+        if isRecomputed(node.id) && !isRecomputed(group.members[0]) {
+            return "it is recomputed late, so it must not run in its producer's group"
+        }
         let shape = role.iterationShape(node, graph)
         let valueShape = role.valueShape(node, graph)
         guard shape.count == group.shape.count else {

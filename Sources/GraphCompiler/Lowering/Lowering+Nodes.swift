@@ -124,6 +124,11 @@ extension Lowering {
             _ = step(.convWeightGrad, [contiguous(node.inputs[0]), contiguous(node.inputs[1])],
                      iattr: convAttributes(stride, padding, groups), flops: 2 * macs)
 
+        case .attention(let scale, let hasBias, let hasMask):
+            emitAttention(node, scale: scale, hasBias: hasBias, hasMask: hasMask)
+        case .attentionGrad(_, let scale, let hasBias, let hasMask):
+            if location[id] == nil { emitAttentionBackward(node, scale: scale, hasBias: hasBias, hasMask: hasMask) }
+
         case .unary, .binary, .select, .clamp, .cast, .stopGradient, .softmax, .layerNorm, .l2Normalize:
             fatalError("lowering: \(node.op.kind) at %\(id) must be in a fusion group")
         }

@@ -26,6 +26,12 @@ public enum MicroBenchmarks {
         pk_bench_rowprog_softmax(Int32(rows), Int32(cols), Int32(iterations), Int32(threads))
     }
 
+    /// Median seconds of an element-wise row program `gelu(x) · y` over `count` floats
+    /// (3·4·count bytes of memory traffic: two reads, one write).
+    public static func geluMul(count: Int, iterations: Int, threads: Int) -> Double {
+        pk_bench_rowprog_gelu(count, Int32(iterations), Int32(threads))
+    }
+
     /// The OpenBLAS core type in use (after the executor loaded OpenBLAS).
     public static var blasCore: String {
         _ = pk_blas_init()

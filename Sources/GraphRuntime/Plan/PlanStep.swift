@@ -40,6 +40,7 @@ public struct PlanStep: Codable, Hashable, Sendable {
 public enum PlanStepKind: Int32, Codable, Hashable, Sendable, CaseIterable {
     case rowProgram = 0, gemm, copy, fill, reduce, argmax, gather, scatterAdd, takeAlong, scatterAlong
     case oneHot, topK, argsort, conv, convTranspose, convWeightGrad, randomUniform, randomNormal, foldIn, iota
+    case attention, attentionBackward
 }
 
 /// One instruction of a row program (mirrors `pk_instr`).

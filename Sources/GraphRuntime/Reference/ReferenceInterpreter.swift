@@ -127,6 +127,10 @@ public struct ReferenceInterpreter: Sendable {
             return K.topK(x[0], k: k, axis: axis, out: out)
         case .argsort(let axis, let descending):
             return K.argsort(x[0], axis: axis, descending: descending)
+        case .attention(let scale, let hasBias, let hasMask):
+            return K.attention(x, hasBias: hasBias, hasMask: hasMask, scale: scale, out: out)
+        case .attentionGrad(let wrt, let scale, let hasBias, let hasMask):
+            return K.attentionGrad(x, wrt: wrt, hasBias: hasBias, hasMask: hasMask, scale: scale, out: out)
         case .conv(let stride, let padding, let groups):
             return K.conv(x[0], x[1], geometry: ConvGeometry(x: x[0].shape, w: x[1].shape, y: out.shape,
                                                              stride: stride, padding: padding, groups: groups))

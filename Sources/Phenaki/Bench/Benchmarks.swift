@@ -8,6 +8,8 @@ import TensorGraph
 public enum BenchCase: String, CaseIterable, Sendable {
     case sgemm
     case transformerBlockTrain = "transformer-block-train"
+    /// Copy bandwidth beside the row-program kernels' effective bandwidth.
+    case memory
 }
 
 /// Errors of `phenaki bench`.
@@ -29,6 +31,7 @@ public enum Benchmarks {
         case .sgemm: return sgemm(threads: threads, steps: steps)
         case .transformerBlockTrain:
             return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile)
+        case .memory: return memory(threads: threads, steps: steps)
         }
     }
 
@@ -72,6 +75,41 @@ public enum Benchmarks {
         result.extra["blas_core"] = MicroBenchmarks.blasCore
         result.extra["threads"] = "\(threads)"
         result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        return result
+    }
+
+    /// Plain copy bandwidth (256 MB) and the effective bandwidth of two row programs, measured
+    /// in turn in every round so that they see the same machine load: a softmax over 4096×577
+    /// rows (2·4·rows·cols bytes move; 19 MB, so it may be served from a 32 MB L3) and the
+    /// element-wise `gelu(x) · y` over 64 Mi floats (3·4·n bytes, from DRAM). A step is one
+    /// softmax; `gflop_per_step` is 0 (bandwidth-bound by design).
+    static func memory(threads: Int, steps: Int) -> BenchResult {
+        let copyBytes = 256 << 20
+        let (rows, cols) = (4096, 577)
+        let geluCount = copyBytes / 4
+        var copy: [Double] = [], softmax: [Double] = [], gelu: [Double] = []
+        for _ in 0..<max(steps, 1) {
+            copy.append(MicroBenchmarks.copy(bytes: copyBytes, iterations: 3, threads: threads))
+            softmax.append(MicroBenchmarks.softmax(rows: rows, cols: cols, iterations: 5, threads: threads))
+            gelu.append(MicroBenchmarks.geluMul(count: geluCount, iterations: 3, threads: threads))
+        }
+        func gbps(_ bytes: Double, _ seconds: [Double]) -> Double {
+            let s = seconds.sorted()
+            let t = s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+            return t > 0 ? bytes / t / 1e9 : 0
+        }
+        let copyGBps = gbps(2 * Double(copyBytes), copy)
+        let softmaxGBps = gbps(2 * 4 * Double(rows * cols), softmax)
+        let geluGBps = gbps(3 * 4 * Double(geluCount), gelu)
+        var result = BenchResult(name: BenchCase.memory.rawValue, stepSeconds: softmax, gflopPerStep: 0,
+                                 sgemmPeakGflops: 0)
+        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        result.extra["threads"] = "\(threads)"
+        result.extra["copy_gbps"] = String(format: "%.2f", copyGBps)
+        result.extra["softmax_gbps"] = String(format: "%.2f", softmaxGBps)
+        result.extra["softmax_vs_copy"] = String(format: "%.3f", copyGBps > 0 ? softmaxGBps / copyGBps : 0)
+        result.extra["gelu_mul_gbps"] = String(format: "%.2f", geluGBps)
+        result.extra["gelu_mul_vs_copy"] = String(format: "%.3f", copyGBps > 0 ? geluGBps / copyGBps : 0)
         return result
     }
 
