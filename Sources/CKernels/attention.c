@@ -11,7 +11,13 @@
  * holds in fully masked rows, where P is uniform and P ∘ (dP − D) would not vanish by itself).
  *
  * All views are rank 4 [B, H, rows, cols]: any element strides (packed into scratch when BLAS
- * cannot read them directly); bias / mask / dbias may have stride 0 on any axis. */
+ * cannot read them directly); bias / mask / dbias may have stride 0 on any axis.
+ *
+ * Per-thread scratch: kᵀ (and vᵀ for the backward) of the (b, h) being worked on, as key-block
+ * panels (D·J floats, E·J), plus blocks of at most 64 query rows x 256 keys (S, dP) and packed
+ * operand blocks. Forward work: (b, h, query block) triples, contiguous per thread (so kᵀ is
+ * reused across a head's query blocks). Backward work: whole (b, h) pairs, grouped by the output
+ * elements they share, so every output element has one writer and one summation order. */
 #include "pk_internal.h"
 #include "fastmath.h"
 
@@ -20,8 +26,12 @@
 
 /* Query rows per block and the largest key block; actual blocks are balanced (equal sizes up to
  * one) so an extent just above a multiple does not leave a sliver. */
+#ifndef ATT_BQ
 #define ATT_BQ 64
+#endif
+#ifndef ATT_BK
 #define ATT_BK 256
+#endif
 
 typedef struct {
     const char *p;
@@ -110,7 +120,7 @@ static int parse(const pk_step *st, void *const *bases, att_ctx *a, int backward
 static int64_t up16(int64_t n) { return (n + 15) / 16 * 16; }
 
 typedef struct {
-    float *S, *dP, *acc, *m, *l, *Di, *qp, *kp, *vp, *dOp, *tmp;
+    float *S, *dP, *acc, *m, *l, *Di, *qp, *kp, *vp, *dOp, *tmp, *kt, *vt;
 } att_scratch;
 
 /* Lays out (or, with base NULL, measures) one thread's scratch; returns its size in floats. */
@@ -118,16 +128,17 @@ static int64_t layout(const att_ctx *a, int backward, float *base, att_scratch *
     int64_t at = 0, bq = a->bq, bk = a->bk, D = a->D, E = a->E;
     int64_t DE = D > E ? D : E;
 #define TAKE(field, n) do { if (base) s->field = base + at; at += up16(n); } while (0)
+    TAKE(kt, D * a->J);  /* kᵀ of the current (b, h), as key-block panels: scores are an NN product */
     TAKE(S, bq * bk);
     TAKE(m, bq);
     TAKE(l, bq);
     TAKE(qp, bq * D);
-    TAKE(kp, bk * D);
     if (backward) {
+        TAKE(vt, E * a->J); /* vᵀ of the current (b, h), for dP = dO vᵀ */
+        TAKE(kp, bk * D);
         TAKE(dP, bq * bk);
         TAKE(acc, bq * D);   /* dq block */
         TAKE(Di, bq);
-        TAKE(vp, bk * E);
         TAKE(dOp, bq * E);
         TAKE(tmp, bk * DE);  /* dk / dv block when the output is not BLAS-writable */
     } else {
@@ -256,35 +267,72 @@ static void mask_zero_row(const att_ctx *a, float *s, int64_t b, int64_t h, int6
     }
 }
 
+/* The row's maximum: 16 lanes of element-wise maxima (vectorises without fast-math), then a fold. */
 static inline float row_max(const float *s, int64_t n) {
+    float lane[16];
+    for (int k = 0; k < 16; k++) lane[k] = -INFINITY;
+    int64_t c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int k = 0; k < 16; k++) lane[k] = s[c + k] > lane[k] ? s[c + k] : lane[k];
     float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-    for (int64_t c = 0; c < n; c++) mx = s[c] > mx ? s[c] : mx;
+    for (int k = 0; k < 16; k++) mx = lane[k] > mx ? lane[k] : mx;
+    for (; c < n; c++) mx = s[c] > mx ? s[c] : mx;
     return mx;
+}
+
+/* The row's sum: 16 lanes of partial sums (no loop-carried add chain), then a fold. */
+static inline float row_sum(const float *s, int64_t n) {
+    float lane[16];
+    for (int k = 0; k < 16; k++) lane[k] = 0.0f;
+    int64_t c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int k = 0; k < 16; k++) lane[k] += s[c + k];
+    float sum = 0.0f;
+    for (int k = 0; k < 16; k++) sum += lane[k];
+    for (; c < n; c++) sum += s[c];
+    return sum;
 }
 
 /* s[c] = exp(s[c] - shift); returns the sum. */
 static inline float exp_row(float *s, int64_t n, float shift) {
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t c = 0; c < n; c++) {
-        float p = pk_expf(s[c] - shift);
-        s[c] = p;
-        sum += p;
+#pragma omp simd
+    for (int64_t c = 0; c < n; c++) s[c] = pk_expf(s[c] - shift);
+    return row_sum(s, n);
+}
+
+/* dst (cols x rows, row stride rows) = the transpose of the rows x cols matrix at src (row stride
+ * rs, column stride cs), 16 source rows at a time so each destination run is contiguous. OpenBLAS
+ * runs row-major A Bᵀ through its packing path but A B through its small-matrix kernels (no
+ * packing), so kᵀ and vᵀ are made once per (b, h): 1.25x faster forward, 1.17x backward at
+ * B 4, H 8, I = J = 576, D = E = 64. */
+static void transpose(float *dst, const float *src, int64_t rs, int64_t cs, int64_t rows, int64_t cols) {
+    if (cols <= 0) return;
+    for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+        int64_t nr = rows - r0 < 16 ? rows - r0 : 16;
+        for (int64_t c = 0; c < cols; c++) {
+            float *d = dst + c * rows + r0;
+            const float *x = src + r0 * rs + c * cs;
+            for (int64_t r = 0; r < nr; r++) d[r] = x[r * rs];
+        }
     }
-    return sum;
+}
+
+/* xᵀ of (b, h) as one cols x nk panel per key block, each with row stride nk (key block jb's
+ * panel starts at element j0 * cols). */
+static void panels(const att_ctx *a, float *dst, const att_arr *x, int64_t b, int64_t h, int64_t cols) {
+    for (int64_t jb = 0; jb < a->njb; jb++) {
+        int64_t j0 = jb * a->bk, nk = a->J - j0 < a->bk ? a->J - j0 : a->bk;
+        transpose(dst + j0 * cols, mat(x, b, h) + j0 * x->s[2], x->s[2], x->s[3], nk, cols);
+    }
 }
 
 /* The score block S (nq x nk, row stride bk) of (b, h): rows i0.., keys j0.., with bias and mask.
- * Q is the packed / direct query block (ldq); the key block is made into kp when needed. */
+ * Q is the packed / direct query block (ldq); w->kt holds kᵀ of (b, h). */
 static void scores(const att_ctx *a, att_scratch *w, int64_t b, int64_t h, int64_t i0, int64_t nq, int64_t j0,
-                   int64_t nk, const float *Q, int64_t ldq, const float **Kout, int64_t *ldk_out) {
-    int64_t ldk;
-    const float *K = operand(mat(&a->k, b, h), a->k.s[2], a->k.s[3], j0, nk, a->D, w->kp, &ldk);
-    mm(0, 1, nq, nk, a->D, a->scale, Q, ldq, K, ldk, 0.0f, w->S, a->bk);
+                   int64_t nk, const float *Q, int64_t ldq) {
+    mm(0, 0, nq, nk, a->D, a->scale, Q, ldq, w->kt + j0 * a->D, nk, 0.0f, w->S, a->bk);
     if (a->has_bias || a->has_mask)
         for (int64_t r = 0; r < nq; r++) bias_mask_row(a, w->S + r * a->bk, b, h, i0 + r, j0, nk);
-    if (Kout) *Kout = K, *ldk_out = ldk;
 }
 
 /* ---- forward ---- */
@@ -296,7 +344,7 @@ static void forward_block(const att_ctx *a, att_scratch *w, int64_t b, int64_t h
     for (int64_t r = 0; r < nq; r++) w->m[r] = -INFINITY, w->l[r] = 0.0f;
     for (int64_t jb = 0; jb < a->njb; jb++) {
         int64_t j0 = jb * bk, nk = a->J - j0 < bk ? a->J - j0 : bk;
-        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq, NULL, NULL);
+        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq);
         for (int64_t r = 0; r < nq; r++) {
             float *s = w->S + r * bk;
             float mold = w->m[r], mnew = row_max(s, nk);
@@ -359,9 +407,14 @@ void pk_k_attention(const pk_step *st, void *const *bases, int tid, int nthreads
     if (base == NULL) return;
     att_scratch w;
     layout(&a, 0, base, &w);
+    int64_t cached = -1; /* the (b, h) whose kᵀ is in w.kt */
     for (int64_t t = lo; t < hi; t++) {
         int64_t ib = t % a.nib, h = (t / a.nib) % a.H, b = t / (a.nib * a.H);
         int64_t i0 = ib * a.bq, nq = a.I - i0 < a.bq ? a.I - i0 : a.bq;
+        if (t / a.nib != cached) {
+            panels(&a, w.kt, &a.k, b, h, a.D);
+            cached = t / a.nib;
+        }
         forward_block(&a, &w, b, h, i0, nq);
     }
 }
@@ -388,7 +441,7 @@ static void backward_block(const att_ctx *a, att_scratch *w, int64_t b, int64_t 
     for (int64_t r = 0; r < nq; r++) w->m[r] = -INFINITY, w->l[r] = 0.0f;
     for (int64_t jb = 0; jb < a->njb; jb++) {
         int64_t j0 = jb * bk, nk = a->J - j0 < bk ? a->J - j0 : bk;
-        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq, NULL, NULL);
+        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq);
         for (int64_t r = 0; r < nq; r++) {
             float *s = w->S + r * bk;
             float mold = w->m[r], mnew = row_max(s, nk);
@@ -419,12 +472,11 @@ static void backward_block(const att_ctx *a, att_scratch *w, int64_t b, int64_t 
     float *dk = mat_w(&a->dk, b, h), *dv = mat_w(&a->dv, b, h);
     for (int64_t jb = 0; jb < a->njb; jb++) {
         int64_t j0 = jb * bk, nk = a->J - j0 < bk ? a->J - j0 : bk;
-        const float *K;
-        int64_t ldk, ldv;
-        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq, &K, &ldk);
-        const float *V = operand(mat(&a->v, b, h), a->v.s[2], a->v.s[3], j0, nk, E, w->vp, &ldv);
+        int64_t ldk;
+        scores(a, w, b, h, i0, nq, j0, nk, Q, ldq);
+        const float *K = operand(mat(&a->k, b, h), a->k.s[2], a->k.s[3], j0, nk, D, w->kp, &ldk);
         /* dP = dO vᵀ */
-        mm(0, 1, nq, nk, E, 1.0f, dO, lddo, V, ldv, 0.0f, w->dP, bk);
+        mm(0, 0, nq, nk, E, 1.0f, dO, lddo, w->vt + j0 * E, nk, 0.0f, w->dP, bk);
         for (int64_t r = 0; r < nq; r++) {
             float *s = w->S + r * bk, *dp = w->dP + r * bk;
             const float shift = w->m[r], inv = w->l[r], di = w->Di[r];
@@ -508,10 +560,13 @@ void pk_k_attention_backward(const pk_step *st, void *const *bases, int tid, int
             }
         if (base == NULL) continue;
         for (int64_t b = b0; b < b1; b++)
-            for (int64_t h = h0; h < h1; h++)
+            for (int64_t h = h0; h < h1; h++) {
+                panels(&a, w.kt, &a.k, b, h, a.D);
+                panels(&a, w.vt, &a.v, b, h, a.E);
                 for (int64_t ib = 0; ib < a.nib; ib++) {
                     int64_t i0 = ib * a.bq, nq = a.I - i0 < a.bq ? a.I - i0 : a.bq;
                     backward_block(&a, &w, b, h, i0, nq);
                 }
+            }
     }
 }

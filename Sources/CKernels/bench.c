@@ -184,3 +184,49 @@ double pk_bench_rowprog_gelu(size_t n, int iters, int nthreads) {
     free(x), free(y), free(z);
     return result;
 }
+
+double pk_bench_attention(int B, int H, int I, int D, int iters, int nthreads, int backward) {
+    if (pk_blas_init() != 0 || B < 1 || H < 1 || I < 1 || D < 1) return -1;
+    const int J = I, E = D;
+    size_t nq = (size_t)B * H * I * D;
+    /* activations: q, k, v, o, dO, dq, dk, dv (each B*H*I*D floats, I == J, D == E) */
+    float *act = alloc_floats(8 * nq);
+    int nth = nthreads > 0 ? nthreads : pk_max_threads();
+    double result = -1;
+    if (act) {
+        for (size_t i = 0; i < 8 * nq; i++) act[i] = (float)((i * 37) % 101) * 0.02f - 1.0f;
+        int64_t sq[4] = {B, H, I, D}, sk[4] = {B, H, J, D};
+        pk_view v;
+        pk_step fw, bw;
+        pk_step_init(&fw, PK_STEP_ATTENTION);
+        pk_step_init(&bw, PK_STEP_ATTENTION_BACKWARD);
+        for (int t = 0; t < 3; t++) {
+            pk_view_set(&v, 0, PK_F32, (int64_t)(t * nq * 4), 4, t == 0 ? sq : sk, NULL);
+            pk_step_set_input(&fw, t, &v);
+            pk_step_set_input(&bw, t, &v);
+        }
+        pk_view_set(&v, 0, PK_F32, (int64_t)(3 * nq * 4), 4, sq, NULL); /* o */
+        pk_step_set_output(&fw, 0, &v);
+        pk_step_set_input(&bw, 3, &v);
+        pk_view_set(&v, 0, PK_F32, (int64_t)(4 * nq * 4), 4, sq, NULL); /* dO */
+        pk_step_set_input(&bw, 4, &v);
+        for (int t = 0; t < 3; t++) {
+            pk_view_set(&v, 0, PK_F32, (int64_t)((5 + t) * nq * 4), 4, t == 0 ? sq : sk, NULL);
+            pk_step_set_output(&bw, t, &v);
+        }
+        fw.fattr[0] = bw.fattr[0] = 0.125f;
+        fw.barrier_after = bw.barrier_after = 1;
+        int64_t per = pk_step_scratch_bytes(&fw), perb = pk_step_scratch_bytes(&bw);
+        if (perb > per) per = perb;
+        fw.scratch_per_thread = bw.scratch_per_thread = per;
+        char *scratch = malloc((size_t)(per * nth + 64));
+        if (scratch) {
+            void *bases[PK_ARENA_COUNT] = {act, NULL, NULL, (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63)};
+            pk_execute(&fw, 1, bases, nth); /* o for the backward */
+            result = time_steps(backward ? &bw : &fw, 1, bases, iters, nth);
+            free(scratch);
+        }
+    }
+    free(act);
+    return result;
+}

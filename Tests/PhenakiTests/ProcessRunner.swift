@@ -2,9 +2,12 @@ import Foundation
 
 /// What a finished child process left behind.
 struct ProcessResult {
+    /// The exit status, or the signal number when `signaled`.
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The child died of a signal (a trap, a crash) instead of exiting.
+    var signaled = false
 }
 
 /// Runs `executable` with `arguments`, feeding `stdin`, and collects both output streams.
@@ -36,7 +39,8 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: String = "")
     return ProcessResult(
         status: process.terminationStatus,
         stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderrBox.data, as: UTF8.self))
+        stderr: String(decoding: stderrBox.data, as: UTF8.self),
+        signaled: process.terminationReason == .uncaughtSignal)
 }
 
 /// The first executable called `name` on PATH.

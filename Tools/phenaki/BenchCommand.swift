@@ -31,6 +31,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Frames (used by later cases).")
     var frames: Int?
 
+    @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
+    var memoryBudget: Int?
+
     @Flag(help: "Also time every step on its own and print where the time goes.")
     var profile = false
 
@@ -41,6 +44,7 @@ struct BenchCommand: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let memoryBudget, memoryBudget < 0 { throw ValidationError("--memory-budget must not be negative, got \(memoryBudget)") }
         if config != nil || frames != nil {
             throw ValidationError("--config and --frames apply to the Phenaki cases, which are not built yet")
         }
@@ -49,7 +53,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         do {
             let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
-                                            threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile)
+                                            threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile,
+                                            memoryBudget: memoryBudget)
             print(result.text)
             if json { print(result.json) }
         } catch {

@@ -29,6 +29,9 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Compile without fusion (one kernel per op), for comparison.")
     var noFusion = false
 
+    @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
+    var memoryBudget: Int?
+
     func validate() throws {
         guard ModelZoo.names.contains(model) else {
             throw ValidationError("unknown model '\(model)'; valid models are: \(ModelZoo.names.joined(separator: ", "))")
@@ -36,6 +39,7 @@ struct ModelOptions: ParsableArguments {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard gradAccum >= 1 else { throw ValidationError("--grad-accum must be at least 1, got \(gradAccum)") }
         if let maxGradNorm, !(maxGradNorm > 0) { throw ValidationError("--max-grad-norm must be positive") }
+        if let memoryBudget, memoryBudget < 0 { throw ValidationError("--memory-budget must not be negative, got \(memoryBudget)") }
     }
 
     /// The forward graph, or the training graph with `--train`.
@@ -47,7 +51,7 @@ struct ModelOptions: ParsableArguments {
         return try trainingGraph(forward, loss: "loss", options: options)
     }
 
-    var compileOptions: CompileOptions { CompileOptions(fuse: !noFusion) }
+    var compileOptions: CompileOptions { CompileOptions(fuse: !noFusion, memoryBudget: memoryBudget) }
 }
 
 /// Prints `error: ...` on standard error and exits with status 1.

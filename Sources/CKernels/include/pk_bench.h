@@ -14,5 +14,9 @@ double pk_bench_rowprog_softmax(int rows, int cols, int iters, int nthreads);
 /* An element-wise row program (LOAD x, LOAD y, GELU, MUL, STORE: gelu(x) * y) over n contiguous
  * floats: 3 * 4 * n bytes move (two reads, one write). */
 double pk_bench_rowprog_gelu(size_t n, int iters, int nthreads);
+/* A fused attention step (PK_STEP_ATTENTION, or with backward != 0 PK_STEP_ATTENTION_BACKWARD)
+ * on contiguous q, k, v [B, H, I, D] (J = I keys, E = D), scale 1/8, no bias or mask. Forward is
+ * 4·B·H·I·I·D flop; the backward's six GEMMs (scores twice, dP, dq, dk, dv) 12·B·H·I·I·D. */
+double pk_bench_attention(int B, int H, int I, int D, int iters, int nthreads, int backward);
 
 #endif

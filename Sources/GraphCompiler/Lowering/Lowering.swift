@@ -11,7 +11,7 @@ struct Lowering {
     let graph: Graph
     let fusion: FusionPlanner
     private(set) var buffers: [PlanBuffer] = []
-    private(set) var steps: [PlanStep] = []
+    var steps: [PlanStep] = []
     private(set) var feeds: [PlanBinding] = []
     private(set) var outputs: [PlanBinding] = []
     private(set) var constants: [PlanConstant] = []

@@ -139,7 +139,7 @@ struct RowProgramBuilder {
             }
             // Registers whose last read is this instruction are free for its result (element-wise
             // ops read and write the same index; row reductions read the whole row first).
-            for r in Set(readRegs) where lastUse[r] == i { free.append(physical[r]) }
+            for r in Set(readRegs).sorted() where lastUse[r] == i { free.append(physical[r]) }
             if ins.op != .store {
                 let d = Int(ins.dst)
                 if let reuse = free.popLast() {

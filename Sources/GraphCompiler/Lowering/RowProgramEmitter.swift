@@ -61,6 +61,11 @@ extension Lowering {
             }
         }
         let program = builder.finish()
+        if let stored = group.members.last(where: { neededOutside[$0.index] }),
+           fuseIntoGemmEpilogue(group: group, program: program.instructions, registers: program.registers,
+                                kernelShape: kernelShape, inputs: inputs, outputs: outputs, stored: stored, flops: flops) {
+            return
+        }
         // Kernels get the coalesced space; the row axis stays separate when the program reduces.
         let all = inputs + outputs
         let (shape, views) = coalesce(shape: kernelShape, views: all, keepLast: group.reduces)

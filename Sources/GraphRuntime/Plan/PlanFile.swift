@@ -71,7 +71,12 @@ public struct PlanFile: Codable, Equatable, Sendable {
 
     public static func decode(_ data: Data, path: String = "<data>") throws -> PlanFile {
         let bytes = [UInt8](data)
-        guard bytes.count >= 28, Array(bytes[0..<8]) == magic else { throw PlanFileError.notAPlan(path: path) }
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+            throw PlanFileError.notAPlan(path: path)
+        }
+        guard bytes.count >= 28 else {
+            throw PlanFileError.corrupt(path: path, reason: "the header is cut short: \(bytes.count) of 28 bytes")
+        }
         let version = UInt32(littleEndianBytes: bytes[8..<12])
         guard version == UInt32(Plan.formatVersion) else {
             throw PlanFileError.version(path: path, found: version, expected: UInt32(Plan.formatVersion))

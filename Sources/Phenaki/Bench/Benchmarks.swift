@@ -26,11 +26,15 @@ public enum Benchmarks {
         return seconds > 0 ? 2 * Double(n * n * n) / seconds / 1e9 : 0
     }
 
-    public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false) throws -> BenchResult {
+    /// `memoryBudget`: the most activation-arena bytes a compiled plan may take (rematerialising
+    /// to fit; see `CompileOptions.memoryBudget`).
+    public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false,
+                           memoryBudget: Int? = nil) throws -> BenchResult {
         switch which {
         case .sgemm: return sgemm(threads: threads, steps: steps)
         case .transformerBlockTrain:
-            return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile)
+            return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile,
+                                             memoryBudget: memoryBudget)
         case .memory: return memory(threads: threads, steps: steps)
         }
     }
@@ -115,11 +119,13 @@ public enum Benchmarks {
 
     /// One phenaki transformer block (d 512, 8 heads × 64, 576 tokens): forward, backward and
     /// AdamW in one compiled plan.
-    static func transformerBlockTrain(batch: Int, steps: Int, threads: Int, profile: Bool) throws -> BenchResult {
+    static func transformerBlockTrain(batch: Int, steps: Int, threads: Int, profile: Bool,
+                                      memoryBudget: Int? = nil) throws -> BenchResult {
         var profileText = ""
         let forward = try ModelZoo.graph(named: "transformer-block", batch: batch)
         let start = Date()
-        let plan = try compile(trainingGraph(forward, loss: "loss", options: TrainingOptions(weightDecay: 0.01)))
+        let plan = try compile(trainingGraph(forward, loss: "loss", options: TrainingOptions(weightDecay: 0.01)),
+                               options: CompileOptions(memoryBudget: memoryBudget))
         let compileSeconds = Date().timeIntervalSince(start)
         let session = try TrainingSession(plan: plan, threads: threads, seed: 0)
         try session.setScalar(TrainingState.learningRate, 1e-4)
@@ -150,6 +156,10 @@ public enum Benchmarks {
         result.extra["threads"] = "\(threads)"
         result.extra["batch"] = "\(batch)"
         result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        if let memoryBudget {
+            result.extra["memory_budget"] = "\(memoryBudget)"
+            result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
+        }
         result.profile = profileText
         return result
     }
