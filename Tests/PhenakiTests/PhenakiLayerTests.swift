@@ -38,8 +38,10 @@ import Testing
         let nullKV = try #require(graph.parameter("null_kv"))
         #expect(graph[nullKV].type.shape == [2, 6, 4])
         #expect(graph[nullKV].op == .parameter(name: "null_kv", initializer: .normal(mean: 0, std: 1)))
-        let softmax = try #require(graph.nodes.first { $0.op.kind == .softmax })
-        #expect(softmax.type.shape == [2, 2, 5, 8])
+        // Keys and values carry the 3 null positions; the padded bias has the scores' shape.
+        let attentionNode = try #require(graph.nodes.first { $0.op.kind == .attention })
+        #expect(graph[attentionNode.inputs[1]].type.shape == [2, 2, 8, 4])
+        #expect(graph[attentionNode.inputs[3]].type.shape == [1, 2, 5, 8])
         #expect(graph.nodes.contains { $0.op == .pad(before: [0, 0, 0, 3], after: [0, 0, 0, 0], value: 0) })
         #expect(graph[try #require(graph.output("y"))].type.shape == [2, 5, 16])
     }
