@@ -333,7 +333,9 @@ func attentionGradComposite(_ x: [Tensor], wrt: AttentionOperand, scale: Double,
     let (o, dO) = (x[x.count - 2], x[x.count - 1])
     let p = attentionProbabilities(x, scale: scale, hasBias: hasBias, hasMask: hasMask)
     let dP = matmul(dO, v, transposeB: true)
-    let dS = p * (dP - (dO * o).sum(axes: [-1], keepDims: true))
+    var dS = p * (dP - (dO * o).sum(axes: [-1], keepDims: true))
+    // Masked scores are constants: no gradient, even where a fully masked row is uniform.
+    if hasMask { dS = select(x[hasBias ? 4 : 3], dS, 0) }
     switch wrt {
     case .query: return matmul(dS, k) * scale
     case .key: return matmul(dS, q, transposeA: true) * scale

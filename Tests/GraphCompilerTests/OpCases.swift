@@ -117,6 +117,11 @@ let differentiableCases: [OpCase] = [
            fixed: [4: [1, 1, 0, 1, 0, 1, 1, 1]]) {
         attention($0[0], $0[1], $0[2], bias: $0[3], mask: $0[4], scale: 0.7)
     },
+    // Batch 1 masks every key: a uniform softmax whose scores get no gradient.
+    OpCase(kind: .attention, inputs: [f([2, 2, 2]), f([2, 3, 2]), f([2, 3, 2]), TensorType([2, 1, 3], .bool)],
+           fixed: [3: [1, 0, 1, 0, 0, 0]]) {
+        attention($0[0], $0[1], $0[2], mask: $0[3], scale: 2)
+    },
     OpCase(kind: .attention_grad, inputs: [f([2, 3, 2]), f([2, 4, 2]), f([2, 4, 3]), f([3, 4]), f([2, 3, 3]), f([2, 3, 3])]) {
         let inputs = Array($0)
         let tracer = inputs[0].tracer

@@ -96,7 +96,10 @@ extension ReferenceKernels {
                     let pij = p[i * a.keys + j]
                     var dp = 0.0
                     for e in 0..<a.valueDepth { dp += dO[(g * a.rows + i) * a.valueDepth + e] * a.v[(g * a.keys + j) * a.valueDepth + e] }
-                    let ds = pij * (dp - rowD)
+                    // A masked score is a constant (masked_fill), so no gradient reaches it, even in
+                    // a fully masked row whose softmax is uniform.
+                    let masked = a.mask.map { $0[(g * a.rows + i) * a.keys + j] == 0 } ?? false
+                    let ds = masked ? 0 : pij * (dp - rowD)
                     switch wrt {
                     case .query:
                         for d in 0..<a.depth { result[(g * a.rows + i) * a.depth + d] += scale * ds * a.k[(g * a.keys + j) * a.depth + d] }
