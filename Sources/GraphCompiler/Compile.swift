@@ -111,6 +111,7 @@ struct ScheduledGraph {
         var buffers = lowering.buffers
         var steps = lowering.steps
         MemoryPlanner.computeLiveness(&buffers, steps: steps, keepAlive: Set(lowering.outputs.map(\.buffer)))
+        let inPlaceNotes = InPlaceReuse.apply(&buffers, steps: steps, outputs: Set(lowering.outputs.map(\.buffer)))
         let activationBytes = MemoryPlanner.assignActivationOffsets(&buffers)
         let persistentBytes = MemoryPlanner.assignSequentialOffsets(&buffers, arena: .persistent)
         let constantBytes = MemoryPlanner.assignSequentialOffsets(&buffers, arena: .constants)
@@ -121,7 +122,7 @@ struct ScheduledGraph {
             buffers: buffers, steps: steps, feeds: lowering.feeds, outputs: lowering.outputs,
             constants: lowering.constants, activationBytes: activationBytes, persistentBytes: persistentBytes,
             constantBytes: constantBytes, lowerBoundBytes: MemoryPlanner.lowerBound(buffers, stepCount: steps.count),
-            notes: notes + extraNotes)
+            notes: notes + inPlaceNotes + extraNotes)
         try verifyPlan(plan)
         return plan
     }

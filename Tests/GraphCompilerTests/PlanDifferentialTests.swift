@@ -80,3 +80,20 @@ func planVersusInterpreter(_ graph: Graph, feeds: [String: HostTensor], fuse: Bo
         #expect(plan.activationBytes <= plan.lowerBoundBytes * 11 / 10, "\(planSummary(plan))")
     }
 }
+
+@Suite struct InPlaceReuseTests {
+    /// Unfused element-wise chains hand each buffer on to the next op in place.
+    @Test func elementwiseChainReusesDyingInputs() throws {
+        let graph = try Tracer.trace { t in
+            let x = t.input("x", [64, 33])
+            return ["y": x.exp().tanh().sin().cos().sum(axes: [0, 1])]
+        }
+        let plan = try compile(graph, options: CompileOptions(fuse: false))
+        let shared = plan.buffers.filter { $0.sharesMemoryWith != nil }
+        #expect(shared.count >= 2)
+        #expect(plan.notes.contains { $0.hasPrefix("in place:") })
+        for b in shared { #expect(b.offset == plan.buffers[b.sharesMemoryWith!].offset) }
+        let feeds = ["x": HostTensor(shape: [64, 33], dtype: .float32, scalars: RNGKey(seed: 3).normal(count: 64 * 33))]
+        #expect(try planVersusInterpreter(graph, feeds: feeds, fuse: false) < 1e-5)
+    }
+}

@@ -31,19 +31,50 @@ enum MemoryPlanner {
         }
     }
 
-    /// Assigns offsets to the activation buffers; returns the arena size.
+    /// The buffers that own memory (not taking over another's in place), each with the live
+    /// interval and size of its whole in-place chain.
+    static func memoryClasses(_ buffers: [PlanBuffer]) -> [Int: (first: Int, last: Int, bytes: Int)] {
+        var classes: [Int: (first: Int, last: Int, bytes: Int)] = [:]
+        for b in buffers.indices where buffers[b].arena == .activations && buffers[b].firstStep >= 0 {
+            let root = memoryClassRoot(b, buffers)
+            let own = (first: buffers[b].firstStep, last: buffers[b].lastStep, bytes: aligned(buffers[b].byteCount))
+            if let c = classes[root] {
+                classes[root] = (min(c.first, own.first), max(c.last, own.last), max(c.bytes, own.bytes))
+            } else {
+                classes[root] = own
+            }
+        }
+        return classes
+    }
+
+    /// Assigns offsets to the activation buffers; returns the arena size. Buffers that take
+    /// over another's memory in place get that buffer's offset.
     static func assignActivationOffsets(_ buffers: inout [PlanBuffer]) -> Int {
-        let candidates = buffers.indices.filter { buffers[$0].arena == .activations && buffers[$0].firstStep >= 0 }
+        let classes = memoryClasses(buffers)
+        var shadow = buffers
+        for (root, c) in classes {
+            shadow[root].firstStep = c.first
+            shadow[root].lastStep = c.last
+        }
+        let arena = assignOwnerOffsets(&shadow, owners: Set(classes.keys), sizes: classes.mapValues(\.bytes))
+        for b in buffers.indices where buffers[b].arena == .activations {
+            buffers[b].offset = buffers[b].firstStep >= 0 ? shadow[memoryClassRoot(b, buffers)].offset : 0
+        }
+        return arena
+    }
+
+    private static func assignOwnerOffsets(_ buffers: inout [PlanBuffer], owners: Set<Int>, sizes: [Int: Int]) -> Int {
+        let candidates = owners.sorted()
         let order = candidates.sorted {
-            let (a, b) = (buffers[$0], buffers[$1])
-            return a.byteCount != b.byteCount ? a.byteCount > b.byteCount : a.firstStep < b.firstStep
+            let (a, b) = (sizes[$0]!, sizes[$1]!)
+            return a != b ? a > b : (buffers[$0].firstStep, $0) < (buffers[$1].firstStep, $1)
         }
         var placed: [Int] = []
         var arena = 0
         for b in order {
-            let size = aligned(buffers[b].byteCount)
+            let size = sizes[b]!
             let overlapping = placed.filter { overlaps(buffers[$0], buffers[b]) }
-                .map { (start: buffers[$0].offset, end: buffers[$0].offset + aligned(buffers[$0].byteCount)) }
+                .map { (start: buffers[$0].offset, end: buffers[$0].offset + sizes[$0]!) }
                 .sorted { $0.start < $1.start }
             var best: (offset: Int, waste: Int)?
             var cursor = 0
@@ -55,9 +86,6 @@ enum MemoryPlanner {
             buffers[b].offset = best?.offset ?? cursor
             arena = max(arena, buffers[b].offset + size)
             placed.append(b)
-        }
-        for b in buffers.indices where buffers[b].arena == .activations && buffers[b].firstStep < 0 {
-            buffers[b].offset = 0  // never touched (a copy no step needed)
         }
         return arena
     }
@@ -75,9 +103,9 @@ enum MemoryPlanner {
     /// The most activation bytes live at once (each buffer counted at its aligned size).
     static func lowerBound(_ buffers: [PlanBuffer], stepCount: Int) -> Int {
         var delta = [Int](repeating: 0, count: stepCount + 1)
-        for b in buffers where b.arena == .activations && b.firstStep >= 0 {
-            delta[b.firstStep] += aligned(b.byteCount)
-            delta[b.lastStep + 1] -= aligned(b.byteCount)
+        for c in memoryClasses(buffers).values {
+            delta[c.first] += c.bytes
+            delta[c.last + 1] -= c.bytes
         }
         var live = 0, peak = 0
         for d in delta {

@@ -7,7 +7,7 @@ import TensorGraph
 /// Every element takes 4 bytes in the runtime (float32, int32, and bool as a 0/1 int32).
 public struct Plan: Codable, Hashable, Sendable {
     /// Bumped whenever the meaning of any field changes; loading another version fails.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public var buffers: [PlanBuffer]
     public var steps: [PlanStep]
@@ -68,6 +68,10 @@ public struct PlanBuffer: Codable, Hashable, Sendable {
     /// First and last step that touch it (activations only; persistent buffers span the run).
     public var firstStep: Int
     public var lastStep: Int
+    /// An earlier buffer whose memory this one takes over in place: that buffer's last step
+    /// is this one's first, where a row program reads it element by element and writes this
+    /// one at the same addresses.
+    public var sharesMemoryWith: Int?
 
     public init(arena: PlanArena, offset: Int, type: TensorType, label: String, firstStep: Int, lastStep: Int) {
         self.arena = arena

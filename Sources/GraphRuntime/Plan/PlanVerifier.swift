@@ -26,7 +26,8 @@ public func verifyPlan(_ plan: Plan) throws(PlanError) {
         for j in live[(n + 1)...] {
             let b = buffers[j]
             if b.offset >= a.offset + a.byteCount { break }
-            if a.firstStep <= b.lastStep && b.firstStep <= a.lastStep && a.byteCount > 0 && b.byteCount > 0 {
+            let handOver = sameMemoryClass(i, j, buffers) && (a.lastStep == b.firstStep || b.lastStep == a.firstStep)
+            if a.firstStep <= b.lastStep && b.firstStep <= a.lastStep && a.byteCount > 0 && b.byteCount > 0 && !handOver {
                 throw PlanError("buffers \(i) (\(a.label)) and \(j) (\(b.label)) are live at the same time "
                     + "(steps \(a.firstStep)-\(a.lastStep) and \(b.firstStep)-\(b.lastStep)) and overlap")
             }
@@ -75,4 +76,19 @@ public func verifyPlan(_ plan: Plan) throws(PlanError) {
             throw PlanError("binding \(binding.name) refers to a missing or mis-sized buffer")
         }
     }
+}
+
+/// The buffer a chain of in-place hand-overs (`sharesMemoryWith`) starts from.
+public func memoryClassRoot(_ b: Int, _ buffers: [PlanBuffer]) -> Int {
+    var b = b
+    var steps = 0
+    while let earlier = buffers[b].sharesMemoryWith, steps < buffers.count {
+        b = earlier
+        steps += 1
+    }
+    return b
+}
+
+public func sameMemoryClass(_ a: Int, _ b: Int, _ buffers: [PlanBuffer]) -> Bool {
+    memoryClassRoot(a, buffers) == memoryClassRoot(b, buffers)
 }
