@@ -66,3 +66,15 @@ import TensorGraph
         }
     }
 }
+
+@Suite struct ArenaBoundTests {
+    /// The target: every plan's activation arena within 10 % of the most bytes live
+    /// at once. (Greedy by size alone gave 1.127 on the batch-1 training plan.)
+    @Test(arguments: [1, 4])
+    func transformerTrainingPlanArenaIsNearTheLowerBound(batch: Int) throws {
+        let forward = try ModelZoo.graph(named: "transformer-block", batch: batch)
+        let plan = try compile(trainingGraph(forward, loss: "loss", options: TrainingOptions()))
+        #expect(Double(plan.activationBytes) <= 1.10 * Double(plan.lowerBoundBytes),
+                "arena \(plan.activationBytes), lower bound \(plan.lowerBoundBytes)")
+    }
+}

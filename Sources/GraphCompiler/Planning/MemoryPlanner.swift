@@ -9,7 +9,8 @@ func aligned(_ n: Int) -> Int { (n + bufferAlignment - 1) / bufferAlignment * bu
 ///
 /// Greedy by size (as TFLite's planner): buffers sorted by size, largest first; each goes in
 /// the best-fitting gap among the already placed buffers whose live intervals overlap its own,
-/// or after the last of them. The lower bound beside it is the most bytes live at any step.
+/// or after the last of them. Two other visiting orders (size × lifetime, lifetime) are tried
+/// too and the smallest arena wins. The lower bound beside it is the most bytes live at any step.
 enum MemoryPlanner {
     /// Fills `firstStep`/`lastStep` of every activation buffer from the steps that touch it;
     /// buffers in `keepAlive` (outputs) live to the last step.
@@ -56,17 +57,41 @@ enum MemoryPlanner {
             shadow[root].firstStep = c.first
             shadow[root].lastStep = c.last
         }
-        let arena = assignOwnerOffsets(&shadow, owners: Set(classes.keys), sizes: classes.mapValues(\.bytes))
+        // Greedy placement depends on the order buffers are placed in; try a few well-known
+        // orders (by size, by size × lifetime, by lifetime) and keep the smallest arena.
+        let sizes = classes.mapValues(\.bytes)
+        var best: (arena: Int, layout: [PlanBuffer])?
+        for order in PlacementOrder.allCases {
+            var attempt = shadow
+            let arena = assignOwnerOffsets(&attempt, owners: Set(classes.keys), sizes: sizes, order: order)
+            if best == nil || arena < best!.arena { best = (arena, attempt) }
+        }
+        shadow = best!.layout
+        let arena = best!.arena
         for b in buffers.indices where buffers[b].arena == .activations {
             buffers[b].offset = buffers[b].firstStep >= 0 ? shadow[memoryClassRoot(b, buffers)].offset : 0
         }
         return arena
     }
 
-    private static func assignOwnerOffsets(_ buffers: inout [PlanBuffer], owners: Set<Int>, sizes: [Int: Int]) -> Int {
+    /// Orders in which greedy placement visits the buffers.
+    enum PlacementOrder: CaseIterable {
+        case size, sizeTimesLifetime, lifetime
+    }
+
+    private static func assignOwnerOffsets(_ buffers: inout [PlanBuffer], owners: Set<Int>, sizes: [Int: Int],
+                                           order placement: PlacementOrder) -> Int {
         let candidates = owners.sorted()
+        func key(_ b: Int) -> Int {
+            let lifetime = buffers[b].lastStep - buffers[b].firstStep + 1
+            switch placement {
+            case .size: return sizes[b]!
+            case .sizeTimesLifetime: return sizes[b]! * lifetime
+            case .lifetime: return lifetime
+            }
+        }
         let order = candidates.sorted {
-            let (a, b) = (sizes[$0]!, sizes[$1]!)
+            let (a, b) = (key($0), key($1))
             return a != b ? a > b : (buffers[$0].firstStep, $0) < (buffers[$1].firstStep, $1)
         }
         var placed: [Int] = []
