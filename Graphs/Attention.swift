@@ -1,53 +1,61 @@
 import TensorGraph
 
-/// phenaki-pytorch's `Attention` (self-attention, no causal mask or ALiBi yet).
+/// phenaki-pytorch's `Attention`: self-attention (optionally causal with ALiBi) or
+/// cross-attention to a context.
 ///
-/// `norm` (bias-less LayerNorm) → `to_q`, `to_kv` (no bias) → split heads → optional learned
-/// null keys/values prepended → l2-normalised q, k times `q_scale`, `k_scale` → `q·kᵀ · scale`
-/// (+ optional additive bias) → softmax → `·v` → merge heads → `to_out` (no bias).
+/// `norm` (bias-less LayerNorm) on x → `to_q`; `to_kv` on the (`context_norm`-ed) context, or on
+/// x itself before `norm` → split heads → optional learned null keys/values prepended →
+/// l2-normalised q, k times `q_scale`, `k_scale` → `q·kᵀ · scale` + attention bias (padded for
+/// the null keys) → key mask (padded with true) → ALiBi and the causal mask → softmax → `·v`
+/// → merge heads → `to_out`. The score part is one `attention` op.
 ///
-/// Parameters, relative to the layer's scope: `norm.gamma`, `to_q.weight` [inner, dim],
-/// `to_kv.weight` [2·inner, dim], `q_scale` and `k_scale` [dimHead], `to_out.weight`
-/// [dim, inner], and `null_kv` [heads, 2·numNullKV, dimHead] only when `numNullKV > 0`.
-/// (phenaki-pytorch also keeps an empty `null_kv` and an unused `context_norm.gamma` in a
-/// self-attention's `state_dict`; they hold no values a self-attention reads.)
+/// Parameters, relative to the layer's scope: `norm.gamma`, `context_norm.gamma` (when a
+/// context is used), `to_q.weight`, `to_kv.weight`, `q_scale`, `k_scale`, `to_out.weight`, and
+/// `null_kv` [heads, 2·numNullKV, dimHead] when `numNullKV > 0`.
 public struct Attention: Layer {
-    /// Model width.
     public let dim: Int
-    /// Width of one head.
+    /// Width of the context tokens for cross-attention (nil: self-attention).
+    public let dimContext: Int?
     public let dimHead: Int
-    /// Number of heads.
     public let heads: Int
-    /// Learned null key/value pairs prepended to the keys and values.
+    /// Causal self-attention with ALiBi.
+    public let causal: Bool
     public let numNullKV: Int
-    /// Multiplier of the cosine-similarity logits (phenaki's default 8).
+    /// Normalise the context with `context_norm` before projecting it.
+    public let normContext: Bool
     public let scale: Double
 
-    /// An attention layer of width `dim` with `heads` heads of `dimHead`.
-    public init(dim: Int, dimHead: Int = 64, heads: Int = 8, numNullKV: Int = 0, scale: Double = 8) {
+    public init(dim: Int, dimContext: Int? = nil, dimHead: Int = 64, heads: Int = 8, causal: Bool = false,
+                numNullKV: Int = 0, normContext: Bool = true, scale: Double = 8) {
         self.dim = dim
+        self.dimContext = dimContext
         self.dimHead = dimHead
         self.heads = heads
+        self.causal = causal
         self.numNullKV = numNullKV
+        self.normContext = normContext
         self.scale = scale
     }
 
-    /// `heads * dimHead`.
     public var innerDim: Int { heads * dimHead }
 
-    /// Self-attention over `x` [batch, tokens, dim] without a bias.
     public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, attentionBias: nil) }
 
-    /// Self-attention over `x` [batch, tokens, dim]; `attentionBias` is added to the logits
-    /// and broadcasts against [batch, heads, tokens, tokens] (it does not cover null keys; they
-    /// get a bias of 0, as phenaki pads it).
-    public func callAsFunction(_ x: Tensor, attentionBias: Tensor?) -> Tensor {
+    /// Attention of `x` over itself, or over `context` [b, m, dimContext] when given. `mask`
+    /// [b, keys] is true for keys to attend to; `attentionBias` broadcasts to [b, heads, i, j].
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil, context: Tensor? = nil,
+                               attentionBias: Tensor? = nil) -> Tensor {
         let t = x.tracer
         let (batch, tokens) = (x.shape[0], x.shape[1])
         let inner = innerDim
+        var kvInput = x
+        if let context {
+            kvInput = normContext ? PhenakiLayerNorm(context.shape[context.rank - 1]).named("context_norm")(context) : context
+        }
+        // As phenaki-pytorch: keys and values come from the context, or from x BEFORE `norm`.
         let normed = PhenakiLayerNorm(dim).named("norm")(x)
         let q = splitHeads(Linear(dim, inner, bias: false).named("to_q")(normed))
-        let kv = Linear(dim, 2 * inner, bias: false).named("to_kv")(normed)
+        let kv = Linear(kvInput.shape[kvInput.rank - 1], 2 * inner, bias: false).named("to_kv")(kvInput)
         var k = splitHeads(kv.slice(axis: -1, 0..<inner))
         var v = splitHeads(kv.slice(axis: -1, inner..<(2 * inner)))
         if numNullKV > 0 {
@@ -57,19 +65,31 @@ public struct Attention: Layer {
         }
         let qScaled = q.l2Normalize(axis: -1) * t.parameter("q_scale", [dimHead], .ones)
         let kScaled = k.l2Normalize(axis: -1) * t.parameter("k_scale", [dimHead], .ones)
-        // softmax(q·kᵀ·scale + bias)·v as one op: the runtime never materialises the scores.
-        let bias = attentionBias.map { numNullKV > 0 ? $0.pad(axis: -1, before: numNullKV, after: 0) : $0 }
-        let out = TensorGraph.attention(qScaled, kScaled, v, bias: bias, scale: scale)
+        let (i, j) = (tokens, k.shape[2])
+
+        var bias = attentionBias.map { numNullKV > 0 ? $0.pad(axis: -1, before: numNullKV, after: 0) : $0 }
+        var keep = mask.map { m in
+            (numNullKV > 0 ? m.pad(axis: -1, before: numNullKV, after: 0, value: 1) : m).reshape([batch, 1, 1, j])
+        }
+        if causal {
+            let alibi = AlibiBias(heads: heads).bias(t, queries: i, keys: j)
+            bias = bias.map { $0 + alibi } ?? alibi
+            let visible = AlibiBias.causalMask(t, queries: i, keys: j)
+            keep = keep.map { $0 .& visible } ?? visible
+        }
+        // softmax(q·kᵀ·scale + bias, masked)·v as one op: the runtime never materialises the scores.
+        let out = TensorGraph.attention(qScaled, kScaled, v, bias: bias, mask: keep, scale: scale)
         let merged = out.permute([0, 2, 1, 3]).reshape([batch, tokens, inner])
         return Linear(inner, dim, bias: false).named("to_out")(merged)
     }
 
-    /// `b n (h d) -> b h n d`.
+    /// [b, n, h·d] → [b, h, n, d].
     func splitHeads(_ x: Tensor) -> Tensor {
         x.reshape([x.shape[0], x.shape[1], heads, dimHead]).permute([0, 2, 1, 3])
     }
 
-    /// `repeat(null_kv, 'h (n r) d -> b h n r d', r: 2).unbind(-2)`: pairs interleave k, v.
+    /// The learned null keys and values, `null_kv` [heads, 2·n, dim_head] read as
+    /// 'h (n r) d' with r = 2 (even rows keys, odd rows values), repeated over the batch.
     func nullKeysAndValues(_ t: Tracer, batch: Int) -> (Tensor, Tensor) {
         let nullKV = t.parameter("null_kv", [heads, 2 * numNullKV, dimHead], .normal(mean: 0, std: 1))
         let pairs = nullKV.reshape([1, heads, numNullKV, 2, dimHead])

@@ -40,7 +40,7 @@ public struct FeedForward: Layer {
     public var body: Sequential {
         let inner = innerDim
         return Sequential {
-            PhenakiLayerNorm(dim)
+            LayerNorm(dim)  // a plain nn.LayerNorm here (weight and bias), unlike the attention norms
             Linear(dim, inner * 2, bias: false)
             GEGLU()
             Identity()

@@ -1,47 +1,35 @@
 import TensorGraph
 
-/// phenaki-pytorch's `Transformer`: `depth` blocks under `layers.<i>` and a final bias-less
-/// LayerNorm `norm_out`.
-///
-/// Only self-attention and feed-forward are present for now (no PEG, cross-attention, causal
-/// mask or ALiBi).
+/// phenaki-pytorch's `Transformer`: `depth` blocks (`layers.<i>`, see `TransformerBlock`) and
+/// a final bias-less LayerNorm `norm_out`.
 public struct Transformer: Layer {
-    /// Model width.
     public let dim: Int
-    /// Number of blocks.
     public let depth: Int
-    /// Width of one attention head.
-    public let dimHead: Int
-    /// Number of attention heads.
-    public let heads: Int
-    /// Feed-forward width multiplier.
-    public let ffMult: Double
+    public let block: TransformerBlock
 
-    /// A transformer of `depth` blocks of width `dim`.
-    public init(dim: Int, depth: Int, dimHead: Int = 64, heads: Int = 8, ffMult: Double = 4) {
+    public init(dim: Int, depth: Int, dimContext: Int? = nil, causal: Bool = false, dimHead: Int = 64,
+                heads: Int = 8, ffMult: Double = 4, peg: Bool = false, pegCausal: Bool = false,
+                attnNumNullKV: Int = 2, hasCrossAttn: Bool = false) {
         self.dim = dim
         self.depth = depth
-        self.dimHead = dimHead
-        self.heads = heads
-        self.ffMult = ffMult
+        block = TransformerBlock(dim: dim, dimContext: dimContext, causal: causal, dimHead: dimHead, heads: heads,
+                                 ffMult: ffMult, peg: peg, pegCausal: pegCausal, attnNumNullKV: attnNumNullKV,
+                                 hasCrossAttn: hasCrossAttn)
     }
 
-    /// The block at `layers.<i>` (all blocks have the same configuration).
-    public var block: TransformerBlock {
-        TransformerBlock(dim: dim, dimHead: dimHead, heads: heads, ffMult: ffMult)
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, videoShape: nil) }
 
-    /// Applies the blocks and `norm_out` to `x` [batch, tokens, dim].
-    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, attentionBias: nil) }
-
-    /// Applies the blocks, each attention adding `attentionBias` to its logits, then `norm_out`.
-    public func callAsFunction(_ x: Tensor, attentionBias: Tensor?) -> Tensor {
+    public func callAsFunction(_ x: Tensor, videoShape: [Int]? = nil, attentionBias: Tensor? = nil,
+                               context: Tensor? = nil, selfAttentionMask: Tensor? = nil,
+                               crossAttentionContextMask: Tensor? = nil) -> Tensor {
         let t = x.tracer
-        let block = self.block
         var h = x
         t.scope("layers") {
             for i in 0..<depth {
-                h = t.scope(String(i)) { block(h, attentionBias: attentionBias) }
+                h = t.scope(String(i)) {
+                    block(h, videoShape: videoShape, attentionBias: attentionBias, context: context,
+                          selfAttentionMask: selfAttentionMask, crossAttentionContextMask: crossAttentionContextMask)
+                }
             }
         }
         return PhenakiLayerNorm(dim).named("norm_out")(h)

@@ -2,41 +2,41 @@ import TensorGraph
 
 /// One entry `layers.<i>` of phenaki-pytorch's `Transformer`: the `nn.ModuleList`
 /// `[PEG or None, self-attention, cross-attention or None, feed-forward]`, applied with
-/// residual adds.
-///
-/// The slot indices are kept even while PEG and cross-attention are absent, so parameters come
-/// out as `layers.0.1.to_q.weight` and `layers.0.3.1.weight`, as in the PyTorch `state_dict`.
-/// PEG (slot 0) and cross-attention (slot 2) are always empty for now.
+/// residual adds. Slot indices stay fixed whether or not PEG and cross-attention exist, so
+/// parameters come out as `layers.0.1.to_q.weight` and `layers.0.3.1.weight`.
 public struct TransformerBlock: Layer {
-    /// Slot 1: the self-attention.
+    public let peg: PEG?
     public let selfAttention: Attention
-    /// Slot 3: the feed-forward block.
+    public let crossAttention: Attention?
     public let feedForward: FeedForward
 
-    /// Index of the PEG slot (empty for now).
-    public static let pegSlot = 0
-    /// Index of the self-attention slot.
-    public static let selfAttentionSlot = 1
-    /// Index of the cross-attention slot (empty for now).
-    public static let crossAttentionSlot = 2
-    /// Index of the feed-forward slot.
-    public static let feedForwardSlot = 3
-
-    /// A block of width `dim` with `heads` × `dimHead` attention and a GEGLU feed-forward.
-    public init(dim: Int, dimHead: Int = 64, heads: Int = 8, ffMult: Double = 4) {
-        selfAttention = Attention(dim: dim, dimHead: dimHead, heads: heads)
+    public init(dim: Int, dimContext: Int? = nil, causal: Bool = false, dimHead: Int = 64, heads: Int = 8,
+                ffMult: Double = 4, peg: Bool = false, pegCausal: Bool = false, attnNumNullKV: Int = 2,
+                hasCrossAttn: Bool = false) {
+        self.peg = peg ? PEG(dim: dim, causal: pegCausal) : nil
+        selfAttention = Attention(dim: dim, dimHead: dimHead, heads: heads, causal: causal)
+        crossAttention = hasCrossAttn
+            ? Attention(dim: dim, dimContext: dimContext, dimHead: dimHead, heads: heads, numNullKV: attnNumNullKV)
+            : nil
         feedForward = FeedForward(dim: dim, mult: ffMult)
     }
 
-    /// `x + attn(x)`, then `+ ff(·)`, without an attention bias.
-    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, attentionBias: nil) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, videoShape: nil) }
 
-    /// `x + attn(x, bias)`, then `+ ff(·)`.
-    public func callAsFunction(_ x: Tensor, attentionBias: Tensor?) -> Tensor {
+    /// `x + peg(x)`, `+ attn(x)`, `+ cross(x, context)`, `+ ff(x)`.
+    public func callAsFunction(_ x: Tensor, videoShape: [Int]? = nil, attentionBias: Tensor? = nil,
+                               context: Tensor? = nil, selfAttentionMask: Tensor? = nil,
+                               crossAttentionContextMask: Tensor? = nil) -> Tensor {
         let t = x.tracer
         var h = x
-        h = t.scope(String(Self.selfAttentionSlot)) { selfAttention(h, attentionBias: attentionBias) } + h
-        h = feedForward.named(String(Self.feedForwardSlot))(h) + h
+        if let peg, let videoShape {
+            h = t.scope("0") { peg(h, shape: videoShape) } + h
+        }
+        h = t.scope("1") { selfAttention(h, mask: selfAttentionMask, attentionBias: attentionBias) } + h
+        if let crossAttention, let context {
+            h = t.scope("2") { crossAttention(h, mask: crossAttentionContextMask, context: context) } + h
+        }
+        h = feedForward.named("3")(h) + h
         return h
     }
 }

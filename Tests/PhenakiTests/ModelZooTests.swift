@@ -13,7 +13,8 @@ import Testing
             "layers.0.1.q_scale": [64],
             "layers.0.1.k_scale": [64],
             "layers.0.1.to_out.weight": [512, 512],
-            "layers.0.3.0.gamma": [512],
+            "layers.0.3.0.weight": [512],  // the feed-forward's norm is a plain nn.LayerNorm
+            "layers.0.3.0.bias": [512],
             "layers.0.3.1.weight": [2730, 512],
             "layers.0.3.4.weight": [512, 1365],
             "norm_out.gamma": [512],

@@ -12,8 +12,8 @@ import Testing
 
     @Test func feedForwardKeepsTheDropoutSlot() throws {
         let graph = try Tracer.trace { t in ["y": FeedForward(dim: 12, mult: 2)(t.input("x", [2, 3, 12]))] }
-        #expect(graph.parameters.map(\.name) == ["0.gamma", "1.weight", "4.weight"])
-        #expect(graph.parameters.map(\.node.type.shape) == [[12], [32, 12], [12, 16]])
+        #expect(graph.parameters.map(\.name) == ["0.weight", "0.bias", "1.weight", "4.weight"])
+        #expect(graph.parameters.map(\.node.type.shape) == [[12], [12], [32, 12], [12, 16]])
     }
 
     @Test func gegluGatesTheSecondHalf() throws {
@@ -54,6 +54,6 @@ import Testing
         #expect(names.filter { $0.hasPrefix("layers.1.") }.count == names.filter { $0.hasPrefix("layers.0.") }.count)
         #expect(names.contains("layers.1.3.4.weight"))
         #expect(names.last == "norm_out.gamma")
-        #expect(names.count == 2 * 9 + 1)
+        #expect(names.count == 2 * 10 + 1)
     }
 }
