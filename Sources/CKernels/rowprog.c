@@ -135,7 +135,10 @@ typedef struct {
 } views_t;
 
 /* Runs the program on one segment of `n` elements; off[v] = element offset of its first one. */
-static void exec(const pk_instr *prog, int32_t n_instr, float *regs, int64_t W, int64_t n, const views_t *vw,
+/* Built twice: for AVX-512 (x86-64-v4) and the baseline, chosen at load time by the CPU.
+ * Both compute every element with the same IEEE operations in the same order (no FP
+ * contraction, fixed accumulator lanes), so they give identical bits. */
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void exec(const pk_instr *prog, int32_t n_instr, float *regs, int64_t W, int64_t n, const views_t *vw,
                  const int64_t *off) {
     for (int32_t i = 0; i < n_instr; i++) {
         const pk_instr I = prog[i];
