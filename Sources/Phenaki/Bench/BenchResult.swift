@@ -38,10 +38,13 @@ public struct BenchResult: Sendable {
             "case              \(name)",
             String(format: "step median       %.4f s (min %.4f, max %.4f, %d runs)", median,
                    stepSeconds.min() ?? 0, stepSeconds.max() ?? 0, stepSeconds.count),
-            String(format: "work              %.3f GFLOP per step, %.1f GFLOP/s", gflopPerStep, gflops),
-            String(format: "sgemm peak        %.1f GFLOP/s (measured now); step at %.0f%% of it", sgemmPeakGflops,
-                   sgemmPeakGflops > 0 ? 100 * gflops / sgemmPeakGflops : 0),
         ]
+        // Cases that do no floating-point work (memory) have no GFLOP figures to show.
+        if gflopPerStep > 0 {
+            lines.append(String(format: "work              %.3f GFLOP per step, %.1f GFLOP/s", gflopPerStep, gflops))
+            lines.append(String(format: "sgemm peak        %.1f GFLOP/s (measured now); step at %.0f%% of it",
+                                sgemmPeakGflops, sgemmPeakGflops > 0 ? 100 * gflops / sgemmPeakGflops : 0))
+        }
         if arenaBytes > 0 {
             lines.append(String(format: "arena             %d bytes (lower bound %d, ratio %.3f)", arenaBytes,
                                 lowerBoundBytes, Double(arenaBytes) / Double(max(lowerBoundBytes, 1))))
