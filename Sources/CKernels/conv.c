@@ -67,6 +67,45 @@ static int f32_views(const pk_step *st) {
     return st->inputs[0].ref.dtype == PK_F32 && st->inputs[1].ref.dtype == PK_F32 && st->outputs[0].ref.dtype == PK_F32;
 }
 
+/* One (input channel, output channel) pair of taps over every valid output position:
+ * y[o] += w[k] * x[o*stride - pad + k]. The forward conv accumulates into y (to_x = 0); its
+ * transpose runs the same walk accumulating into x (to_x = 1), which is exactly its adjoint. */
+static void taps(const geom_t *g, const float *w, float *x, float *y, int to_x) {
+    for (int64_t k0 = 0; k0 < g->k[0]; k0++) {
+        int64_t a0, a1;
+        valid_range(g, 0, k0, &a0, &a1);
+        for (int64_t k1 = 0; k1 < g->k[1]; k1++) {
+            int64_t b0, b1;
+            valid_range(g, 1, k1, &b0, &b1);
+            for (int64_t k2 = 0; k2 < g->k[2]; k2++) {
+                int64_t c0, c1;
+                valid_range(g, 2, k2, &c0, &c1);
+                const float wv = w[k0 * g->ws[2] + k1 * g->ws[3] + k2 * g->ws[4]];
+                const int64_t xs2 = g->xs[4] * g->stride[2], ys2 = g->ys[4];
+                for (int64_t o0 = a0; o0 < a1; o0++)
+                    for (int64_t o1 = b0; o1 < b1; o1++) {
+                        float *xr = x + (o0 * g->stride[0] - g->pad[0] + k0) * g->xs[2] +
+                                    (o1 * g->stride[1] - g->pad[1] + k1) * g->xs[3] + (k2 - g->pad[2]) * g->xs[4];
+                        float *yr = y + o0 * g->ys[2] + o1 * g->ys[3];
+                        if (to_x) {
+                            if (xs2 == 1 && ys2 == 1) {
+#pragma omp simd
+                                for (int64_t o2 = c0; o2 < c1; o2++) xr[o2] += wv * yr[o2];
+                            } else {
+                                for (int64_t o2 = c0; o2 < c1; o2++) xr[o2 * xs2] += wv * yr[o2 * ys2];
+                            }
+                        } else if (xs2 == 1 && ys2 == 1) {
+#pragma omp simd
+                            for (int64_t o2 = c0; o2 < c1; o2++) yr[o2] += wv * xr[o2];
+                        } else {
+                            for (int64_t o2 = c0; o2 < c1; o2++) yr[o2 * ys2] += wv * xr[o2 * xs2];
+                        }
+                    }
+            }
+        }
+    }
+}
+
 void pk_k_conv(const pk_step *st, void *const *bases, int tid, int nthreads) {
     geom_t g;
     if (!f32_views(st) || !geometry(st, bases, &st->inputs[0], &st->inputs[1], &st->outputs[0], &g)) {
@@ -80,35 +119,9 @@ void pk_k_conv(const pk_step *st, void *const *bases, int tid, int nthreads) {
         float *y = (float *)g.y + n * g.ys[0] + oc * g.ys[1];
         zero_block(y, g.out, g.ys + 2);
         for (int64_t icg = 0; icg < g.Cg; icg++) {
-            const float *x = (const float *)g.x + n * g.xs[0] + (grp * g.Cg + icg) * g.xs[1];
+            float *x = (float *)g.x + n * g.xs[0] + (grp * g.Cg + icg) * g.xs[1];
             const float *w = (const float *)g.w + oc * g.ws[0] + icg * g.ws[1];
-            for (int64_t k0 = 0; k0 < g.k[0]; k0++) {
-                int64_t a0, a1;
-                valid_range(&g, 0, k0, &a0, &a1);
-                for (int64_t k1 = 0; k1 < g.k[1]; k1++) {
-                    int64_t b0, b1;
-                    valid_range(&g, 1, k1, &b0, &b1);
-                    for (int64_t k2 = 0; k2 < g.k[2]; k2++) {
-                        int64_t c0, c1;
-                        valid_range(&g, 2, k2, &c0, &c1);
-                        const float wv = w[k0 * g.ws[2] + k1 * g.ws[3] + k2 * g.ws[4]];
-                        const int64_t xs2 = g.xs[4] * g.stride[2], ys2 = g.ys[4];
-                        for (int64_t o0 = a0; o0 < a1; o0++)
-                            for (int64_t o1 = b0; o1 < b1; o1++) {
-                                const float *xr = x + (o0 * g.stride[0] - g.pad[0] + k0) * g.xs[2] +
-                                                  (o1 * g.stride[1] - g.pad[1] + k1) * g.xs[3] +
-                                                  (k2 - g.pad[2]) * g.xs[4];
-                                float *yr = y + o0 * g.ys[2] + o1 * g.ys[3];
-                                if (xs2 == 1 && ys2 == 1) {
-#pragma omp simd
-                                    for (int64_t o2 = c0; o2 < c1; o2++) yr[o2] += wv * xr[o2];
-                                } else {
-                                    for (int64_t o2 = c0; o2 < c1; o2++) yr[o2 * ys2] += wv * xr[o2 * xs2];
-                                }
-                            }
-                    }
-                }
-            }
+            taps(&g, w, x, y, 0);
         }
     }
 }
@@ -127,34 +140,9 @@ void pk_k_conv_transpose(const pk_step *st, void *const *bases, int tid, int nth
         float *dx = (float *)g.x + n * g.xs[0] + ic * g.xs[1];
         zero_block(dx, g.in, g.xs + 2);
         for (int64_t oc = grp * g.Og; oc < (grp + 1) * g.Og; oc++) {
-            const float *dy = (const float *)g.y + n * g.ys[0] + oc * g.ys[1];
+            float *dy = (float *)g.y + n * g.ys[0] + oc * g.ys[1];
             const float *w = (const float *)g.w + oc * g.ws[0] + icg * g.ws[1];
-            for (int64_t k0 = 0; k0 < g.k[0]; k0++) {
-                int64_t a0, a1;
-                valid_range(&g, 0, k0, &a0, &a1);
-                for (int64_t k1 = 0; k1 < g.k[1]; k1++) {
-                    int64_t b0, b1;
-                    valid_range(&g, 1, k1, &b0, &b1);
-                    for (int64_t k2 = 0; k2 < g.k[2]; k2++) {
-                        int64_t c0, c1;
-                        valid_range(&g, 2, k2, &c0, &c1);
-                        const float wv = w[k0 * g.ws[2] + k1 * g.ws[3] + k2 * g.ws[4]];
-                        const int64_t xs2 = g.xs[4] * g.stride[2], ys2 = g.ys[4];
-                        for (int64_t o0 = a0; o0 < a1; o0++)
-                            for (int64_t o1 = b0; o1 < b1; o1++) {
-                                float *xr = dx + (o0 * g.stride[0] - g.pad[0] + k0) * g.xs[2] +
-                                            (o1 * g.stride[1] - g.pad[1] + k1) * g.xs[3] + (k2 - g.pad[2]) * g.xs[4];
-                                const float *yr = dy + o0 * g.ys[2] + o1 * g.ys[3];
-                                if (xs2 == 1 && ys2 == 1) {
-#pragma omp simd
-                                    for (int64_t o2 = c0; o2 < c1; o2++) xr[o2] += wv * yr[o2];
-                                } else {
-                                    for (int64_t o2 = c0; o2 < c1; o2++) xr[o2 * xs2] += wv * yr[o2 * ys2];
-                                }
-                            }
-                    }
-                }
-            }
+            taps(&g, w, dx, dy, 1);
         }
     }
 }
