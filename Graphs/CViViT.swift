@@ -138,3 +138,57 @@ public struct CViViT {
             .reshape([b, channels, frames * pt, h * p1, w * p2])
     }
 }
+
+// MARK: Quantizer and CViViT.forward
+
+extension CViViT {
+    /// The quantizer `CViViT.__init__` builds (`lookup_free_quantization=True`, no extra kwargs):
+    /// `LFQ(dim: dim, codebook_size: codebookSize)`, parameters under `vq.` when used through
+    /// `reconstruct` / `codebookIds` / `decodeFromCodebookIndices`.
+    public func quantizer(codebookSize: Int, training: Bool = true) -> LFQ {
+        LFQ(dim: dim, codebookSize: codebookSize, training: training)
+    }
+
+    /// `CViViT.forward(video)` without mask, VGG or GAN (as with `use_vgg_and_gan=False`):
+    /// encode, quantize with `quantizer` (scope `vq`), decode. Returns the reconstruction
+    /// [b, c, f, H, W], `F.mse_loss(video, recon)` and the quantizer's auxiliary loss (which
+    /// phenaki-pytorch 0.5.0 only adds to the loss in the VGG/GAN path).
+    public func reconstruct(video: Tensor, quantizer: LFQ) -> (recon: Tensor, reconLoss: Tensor, auxLoss: Tensor) {
+        precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
+        let t = video.tracer
+        let tokens = encodeTokens(video: video)
+        let shape = tokens.shape
+        let packed = tokens.reshape([shape[0], -1, dim])
+        let (quantized, _, auxLoss) = t.scope("vq") { quantizer(packed) }
+        let recon = decodeTokens(quantized.reshape(shape))
+        let reconLoss = (video - recon).square().mean()
+        return (recon, reconLoss, auxLoss)
+    }
+
+    /// `CViViT.forward(video, return_only_codebook_ids=True)`: int32 ids [b, t, h, w].
+    public func codebookIds(video: Tensor, quantizer: LFQ) -> Tensor {
+        precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
+        let t = video.tracer
+        let tokens = encodeTokens(video: video)
+        let shape = tokens.shape
+        let packed = tokens.reshape([shape[0], -1, dim])
+        let (_, indices, _) = t.scope("vq") { quantizer(packed) }
+        return indices.reshape(Array(shape.dropLast()))
+    }
+
+    /// `CViViT.decode_from_codebook_indices(indices)` for int32 ids [b, t·h·w] (what phenaki-pytorch
+    /// supports: its `indices_to_codes` moves the code axis to position 1 for ids of rank ≥ 3, which
+    /// `decode` then rejects). Ids [b, t, h, w] are accepted too and read as [b, t·h·w].
+    /// Returns pixels [b, c, f, H, W].
+    public func decodeFromCodebookIndices(_ indices: Tensor, quantizer: LFQ) -> Tensor {
+        precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
+        precondition(indices.rank == 2 || indices.rank == 4, "CViViT: ids must be [b, t·h·w] or [b, t, h, w]")
+        let t = indices.tracer
+        let (h, w) = patchHeightWidth
+        let b = indices.shape[0]
+        let flat = indices.reshape([b, -1])
+        precondition(flat.shape[1] % (h * w) == 0, "CViViT: ids must cover whole \(h)×\(w) frames")
+        let codes = t.scope("vq") { quantizer.indicesToCodes(flat) }
+        return decodeTokens(codes.reshape([b, flat.shape[1] / (h * w), h, w, dim]))
+    }
+}
