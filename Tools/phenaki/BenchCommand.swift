@@ -5,7 +5,8 @@ import Phenaki
 
 extension BenchCase: ExpressibleByArgument {}
 
-/// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`.
+/// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`; the Phenaki cases also take
+/// `--variant NAME | --config FILE` and `--frames N`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -25,10 +26,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads (default: one per core).")
     var threads: Int?
 
-    @Option(help: "A Phenaki JSON config (used by later cases).")
+    @Option(help: "The Phenaki cases: a named config (\(PhenakiConfig.variantNames.joined(separator: ", ")); default tiny).")
+    var variant: String?
+
+    @Option(help: ArgumentHelp("The Phenaki cases: a JSON config file.", valueName: "file"))
     var config: String?
 
-    @Option(help: "Frames (used by later cases).")
+    @Option(help: "The Phenaki cases: video frames (default: 17 or 1 + temporal patch for C-ViViT, the most max_seq_len allows for MaskGit).")
     var frames: Int?
 
     @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
@@ -45,16 +49,28 @@ struct BenchCommand: ParsableCommand {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let memoryBudget, memoryBudget < 0 { throw ValidationError("--memory-budget must not be negative, got \(memoryBudget)") }
-        if config != nil || frames != nil {
-            throw ValidationError("--config and --frames apply to the Phenaki cases, which are not built yet")
+        let phenakiCases = BenchCase.allCases.filter(\.isPhenaki).map(\.rawValue).joined(separator: ", ")
+        if !benchCase.isPhenaki, variant != nil || config != nil || frames != nil {
+            throw ValidationError("--variant, --config and --frames apply to the Phenaki cases (\(phenakiCases)), not '\(benchCase.rawValue)'")
         }
+        if variant != nil && config != nil { throw ValidationError("give either --variant or --config, not both") }
+        if let variant, !PhenakiConfig.variantNames.contains(variant) {
+            throw ValidationError("\(ConfigError.unknownVariant(name: variant, valid: PhenakiConfig.variantNames))")
+        }
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
     }
 
     func run() throws {
         do {
+            var phenakiConfig: PhenakiConfig?
+            if benchCase.isPhenaki {
+                phenakiConfig = try config.map { try PhenakiConfig.load(path: $0) }
+                    ?? PhenakiConfig.variant(named: variant ?? "tiny")
+            }
             let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
                                             threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile,
-                                            memoryBudget: memoryBudget)
+                                            memoryBudget: memoryBudget, config: phenakiConfig, frames: frames,
+                                            configName: config ?? variant ?? "tiny")
             print(result.text)
             if json { print(result.json) }
         } catch {

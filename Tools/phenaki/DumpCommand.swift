@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphCompiler
+import Phenaki
 import PhenakiGraphs
 import TensorGraph
 
@@ -10,13 +11,18 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print a model's graph as text, Graphviz DOT or JSON.",
         discussion: """
-            Models: \(ModelZoo.names.joined(separator: ", ")).
+            Models: \(allModelNames.joined(separator: ", ")); the Phenaki ones take --variant/--config and --frames.
             Render DOT with: phenaki graph dump --model transformer-block --format dot | dot -Tsvg > graph.svg
             """
     )
 
-    @Option(help: "The model to trace (\(ModelZoo.names.joined(separator: ", "))).")
+    @Option(help: "The model to trace (\(allModelNames.joined(separator: ", "))).")
     var model: String
+
+    @Option(help: "Batch size (default: the model's own; 1 for the Phenaki models).")
+    var batch: Int?
+
+    @OptionGroup var phenakiOptions: PhenakiModelOptions
 
     @Option(help: "Output format: text, dot or json.")
     var format: DumpFormat = .text
@@ -25,14 +31,13 @@ struct DumpCommand: ParsableCommand {
     var backward = false
 
     func validate() throws {
-        guard ModelZoo.names.contains(model) else {
-            throw ValidationError("unknown model '\(model)'; valid models are: \(ModelZoo.names.joined(separator: ", "))")
-        }
+        try phenakiOptions.validate(model: model)
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
     }
 
     func run() throws {
         do {
-            var graph = try ModelZoo.graph(named: model)
+            var graph = try phenakiOptions.graph(model: model, batch: batch, train: false, options: TrainingOptions())
             if backward {
                 graph = try addingParameterGradients(to: graph, loss: "loss")
             }

@@ -10,6 +10,17 @@ public enum BenchCase: String, CaseIterable, Sendable {
     case transformerBlockTrain = "transformer-block-train"
     /// Copy bandwidth beside the row-program kernels' effective bandwidth.
     case memory
+    /// The C-ViViT training step (`PhenakiModels` `cvivit-train`) of a config.
+    case cvivitTrain = "cvivit-train"
+    /// C-ViViT video → codebook ids.
+    case cvivitEncode = "cvivit-encode"
+    /// C-ViViT codebook ids → video.
+    case cvivitDecode = "cvivit-decode"
+    /// The MaskGit training step.
+    case maskgitTrain = "maskgit-train"
+
+    /// The cases built from a `PhenakiConfig` (they take `--variant`/`--config` and `--frames`).
+    public var isPhenaki: Bool { [.cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain].contains(self) }
 }
 
 /// Errors of `phenaki bench`.
@@ -28,9 +39,25 @@ public enum Benchmarks {
 
     /// `memoryBudget`: the most activation-arena bytes a compiled plan may take (rematerialising
     /// to fit; see `CompileOptions.memoryBudget`).
+    /// `config` and `frames` size the Phenaki cases (default config: the `tiny` variant; default
+    /// frames: `PhenakiModels.defaultFrames`); the other cases ignore them.
     public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false,
-                           memoryBudget: Int? = nil) throws -> BenchResult {
+                           memoryBudget: Int? = nil, config: PhenakiConfig? = nil, frames: Int? = nil,
+                           configName: String? = nil) throws -> BenchResult {
+        if which.isPhenaki {
+            let config = config ?? PhenakiConfig.tiny
+            let graph = try PhenakiModels.graph(named: which.rawValue, config: config, batch: batch ?? 1, frames: frames,
+                                                training: TrainingOptions(weightDecay: 0.01))
+            let idRange = which == .maskgitTrain ? config.maskgit.numTokens : config.cvivit.codebookSize
+            var result = try planBench(name: which.rawValue, graph: graph, idRange: idRange, steps: steps,
+                                       threads: threads, profile: profile, memoryBudget: memoryBudget)
+            result.extra["batch"] = "\(batch ?? 1)"
+            result.extra["frames"] = "\(frames ?? PhenakiModels.defaultFrames(for: which.rawValue, config: config))"
+            result.extra["config"] = configName ?? "tiny"
+            return result
+        }
         switch which {
+        case .cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain: fatalError("handled above")
         case .sgemm: return sgemm(threads: threads, steps: steps)
         case .transformerBlockTrain:
             return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile,
@@ -155,6 +182,63 @@ public enum Benchmarks {
         result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
         result.extra["threads"] = "\(threads)"
         result.extra["batch"] = "\(batch)"
+        result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        if let memoryBudget {
+            result.extra["memory_budget"] = "\(memoryBudget)"
+            result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
+        }
+        result.profile = profileText
+        return result
+    }
+
+    /// Compiles `graph` (a training step or a forward pass), feeds random inputs (int32 ids in
+    /// 0..<idRange, float targets in [0, 1), other floats normal, masks all true) and times `steps`
+    /// steps after one warm-up.
+    static func planBench(name: String, graph: Graph, idRange: Int, steps: Int, threads: Int, profile: Bool,
+                          memoryBudget: Int?) throws -> BenchResult {
+        let start = Date()
+        let plan = try compile(graph, options: CompileOptions(memoryBudget: memoryBudget))
+        let compileSeconds = Date().timeIntervalSince(start)
+        let session = try TrainingSession(plan: plan, threads: threads, seed: 0)
+        let state = Set(session.statePairs.map(\.feed))
+        if plan.feeds.contains(where: { $0.name == TrainingState.learningRate }) {
+            try session.setScalar(TrainingState.learningRate, 1e-4)
+        }
+        var feeds: [String: HostTensor] = [:]
+        for binding in plan.feeds where binding.role == .input && !state.contains(binding.name)
+            && !binding.name.hasPrefix("train.") && binding.type.rank > 0 {
+            let key = RNGKey(seed: UInt64(stableHash(binding.name)))
+            let count = binding.type.count
+            let scalars: [Double]
+            switch binding.type.dtype {
+            case .int32: scalars = key.uniform(count: count).map { Double(min(Int($0 * Double(idRange)), idRange - 1)) }
+            case .bool: scalars = [Double](repeating: 1, count: count)
+            case .float32: scalars = binding.name == "target" ? key.uniform(count: count) : key.normal(count: count)
+            }
+            feeds[binding.name] = HostTensor(shape: binding.type.shape, dtype: binding.type.dtype, scalars: scalars)
+        }
+        try session.step(feeds)  // warm-up
+        var times: [Double] = []
+        for _ in 0..<max(steps, 1) {
+            let t0 = Date()
+            try session.step([:])
+            times.append(Date().timeIntervalSince(t0))
+        }
+        if plan.outputs.contains(where: { $0.name == "loss" }) {
+            guard let loss = session.scalar("loss"), loss.isFinite else {
+                throw BenchError(description: "the loss is not finite")
+            }
+        }
+        let profileText = profile ? try profileReport(plan: plan, seconds: session.executor.profile()) : ""
+        var result = BenchResult(name: name, stepSeconds: times, gflopPerStep: plan.flops / 1e9,
+                                 sgemmPeakGflops: sgemmPeak(threads: threads))
+        result.arenaBytes = plan.activationBytes
+        result.lowerBoundBytes = plan.lowerBoundBytes
+        result.persistentBytes = plan.persistentBytes
+        result.compileSeconds = compileSeconds
+        result.kernelsPerStep = plan.steps.count
+        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        result.extra["threads"] = "\(threads)"
         result.extra["barriers_per_step"] = "\(plan.barrierCount)"
         if let memoryBudget {
             result.extra["memory_budget"] = "\(memoryBudget)"
