@@ -41,10 +41,23 @@ struct FusionPlanner {
     /// Rematerialisation clones, by node (empty: none).
     let recomputed: [Bool]
 
+    /// The nodes reading each node, and which nodes are graph outputs (so the limits check is
+    /// linear in a group's size, not in the graph's).
+    let consumers: [[Int]]
+    let isOutput: [Bool]
+
     init(graph: Graph, enabled: Bool = true, recomputed: [Bool] = []) {
         self.graph = graph
         self.enabled = enabled
         self.recomputed = recomputed
+        var consumers = [[Int]](repeating: [], count: graph.nodes.count)
+        for node in graph.nodes {
+            for input in Set(node.inputs) { consumers[input.index].append(node.id.index) }
+        }
+        self.consumers = consumers
+        var isOutput = [Bool](repeating: false, count: graph.nodes.count)
+        for output in graph.outputs { isOutput[output.node.index] = true }
+        self.isOutput = isOutput
         groupOf = Array(repeating: nil, count: graph.nodes.count)
         for node in graph.nodes {
             if let role = RowRole(node) {
@@ -179,12 +192,9 @@ extension FusionPlanner {
 
     /// The members a group must store (read elsewhere or graph outputs).
     func storedMembers(of g: Int) -> [Int] {
-        let members = Set(groups[g].members.map(\.index))
-        var stored = Set(graph.outputs.map(\.node.index)).intersection(members)
-        for node in graph.nodes where !members.contains(node.id.index) {
-            for input in node.inputs where members.contains(input.index) { stored.insert(input.index) }
-        }
-        return stored.sorted()
+        groups[g].members.map(\.index).filter { member in
+            isOutput[member] || consumers[member].contains { groupOf[$0] != g }
+        }.sorted()
     }
 
     /// Splits groups that read or write more views than a row-program step holds. A group is

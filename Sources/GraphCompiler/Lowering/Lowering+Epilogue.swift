@@ -27,13 +27,15 @@ extension Lowering {
         let (m, n) = (cView.shape[0], cView.shape[1])
         // Nobody but this group reads C (no step since the GEMM, no other consumer later).
         guard !steps[(g + 1)...].contains(where: { $0.inputs.contains { $0.buffer == cBuffer } }) else { return false }
-        guard let producer = gemm.nodes.first,
-              !graph.outputs.contains(where: { viewClosure(of: NodeID(producer)).contains($0.node) }),
-              viewClosure(of: NodeID(producer)).allSatisfy({ alias in
-            graph.nodes.allSatisfy { node in
-                !node.inputs.contains(alias) || isView(node.op) || group.members.contains(node.id)
-            }
-        }) else { return false }
+        guard let producer = gemm.nodes.first else { return false }
+        let aliases = viewClosure(of: NodeID(producer))
+        let members = Set(group.members)
+        guard !aliases.contains(where: { fusion.isOutput[$0.index] }),
+              aliases.allSatisfy({ alias in
+                  fusion.consumers[alias.index].allSatisfy { reader in
+                      isView(graph.nodes[reader].op) || members.contains(NodeID(reader))
+                  }
+              }) else { return false }
         // C is overwritten in place: the program must read it before its store.
         guard let firstStore = program.firstIndex(where: { $0.op == .store }),
               !program[firstStore...].contains(where: { $0.op == .load && Int($0.a) == c }) else { return false }
@@ -96,8 +98,11 @@ extension Lowering {
     /// `id` and every value that is a view (chain) of it.
     func viewClosure(of id: NodeID) -> Set<NodeID> {
         var closure: Set<NodeID> = [id]
-        for node in graph.nodes where node.id > id && isView(node.op) && closure.contains(node.inputs[0]) {
-            closure.insert(node.id)
+        var stack = [id.index]
+        while let next = stack.popLast() {
+            for reader in fusion.consumers[next] where isView(graph.nodes[reader].op) {
+                if closure.insert(NodeID(reader)).inserted { stack.append(reader) }
+            }
         }
         return closure
     }
