@@ -97,3 +97,17 @@ func planVersusInterpreter(_ graph: Graph, feeds: [String: HostTensor], fuse: Bo
         #expect(try planVersusInterpreter(graph, feeds: feeds, fuse: false) < 1e-5)
     }
 }
+
+@Suite struct PlanExecutorFeedTests {
+    /// A run before every feed is set names the first missing one, in plan order.
+    @Test func runningWithAMissingFeedNamesIt() throws {
+        let graph = try Tracer.trace { t in ["y": t.input("a", [2]) + t.input("b", [2])] }
+        let executor = try PlanExecutor(plan: compile(graph), threads: 1)
+        #expect(throws: PlanRunError.missingFeed(name: "a")) { try executor.run() }
+        try executor.setFeed("a", HostTensor(shape: [2], dtype: .float32, scalars: [1, 2]))
+        #expect(throws: PlanRunError.missingFeed(name: "b")) { try executor.run() }
+        try executor.setFeed("b", HostTensor(shape: [2], dtype: .float32, scalars: [3, 4]))
+        try executor.run()
+        #expect(executor.output("y")?.scalars == [4, 6])
+    }
+}

@@ -40,7 +40,8 @@ public final class PlanExecutor {
     private var arenas: [UnsafeMutableRawPointer?]
     private let steps: UnsafeMutablePointer<pk_step>
     private var programs: [UnsafeMutablePointer<pk_instr>] = []
-    private var fed: Set<String> = []
+    /// Feeds not set yet; `run()` only checks that this is empty (no per-run name lookups).
+    private var unfed: Set<String> = []
     private let feedIndex: [String: PlanBinding]
     private let outputIndex: [String: PlanBinding]
 
@@ -52,6 +53,7 @@ public final class PlanExecutor {
         self.threads = max(1, threads ?? Int(pk_max_threads()))
         feedIndex = Dictionary(plan.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         outputIndex = Dictionary(plan.outputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        unfed = Set(plan.feeds.map(\.name))
         steps = .allocate(capacity: max(plan.steps.count, 1))
         arenas = [nil, nil, nil, nil]
         var scratch = 0
@@ -146,7 +148,7 @@ public final class PlanExecutor {
             throw PlanRunError.feedTypeMismatch(name: name, expected: binding.type, got: value.type)
         }
         write(value.scalars, to: plan.buffers[binding.buffer], broadcast: false)
-        fed.insert(name)
+        unfed.remove(name)
     }
 
     /// Float32 storage of a feed or output, for callers that move data without `HostTensor`.
@@ -156,14 +158,14 @@ public final class PlanExecutor {
         }
         let b = plan.buffers[binding.buffer]
         let p = arenas[Int(b.arena.rawValue)]!.advanced(by: b.offset).assumingMemoryBound(to: Float.self)
-        if feedIndex[name] != nil { fed.insert(name) }
+        if feedIndex[name] != nil { unfed.remove(name) }
         return try body(UnsafeMutableBufferPointer(start: p, count: b.type.count))
     }
 
     /// Runs every step once.
     public func run() throws {
-        for binding in plan.feeds where !fed.contains(binding.name) {
-            throw PlanRunError.missingFeed(name: binding.name)
+        if !unfed.isEmpty, let missing = plan.feeds.first(where: { unfed.contains($0.name) }) {
+            throw PlanRunError.missingFeed(name: missing.name)
         }
         pk_clear_error()
         arenas.withUnsafeBufferPointer { bases in
@@ -189,7 +191,7 @@ public final class PlanExecutor {
         let src = arenas[Int(ob.arena.rawValue)]!.advanced(by: ob.offset)
         let dst = arenas[Int(fb.arena.rawValue)]!.advanced(by: fb.offset)
         memcpy(dst, src, 4 * o.type.count)
-        fed.insert(feed)
+        unfed.remove(feed)
     }
 
     /// Feeds of the plan with their roles and types.
