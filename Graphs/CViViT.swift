@@ -149,38 +149,98 @@ extension CViViT {
         LFQ(dim: dim, codebookSize: codebookSize, training: training)
     }
 
-    /// `CViViT.forward(video)` without mask, VGG or GAN (as with `use_vgg_and_gan=False`):
-    /// encode, quantize with `quantizer` (scope `vq`), decode. Returns the reconstruction
-    /// [b, c, f, H, W], `F.mse_loss(video, recon)` and the quantizer's auxiliary loss (which
-    /// phenaki-pytorch 0.5.0 only adds to the loss in the VGG/GAN path).
+    /// `CViViT.forward(video)` with the LFQ quantizer: see `reconstruct(video:quantizer:frameMask:)`.
     public func reconstruct(video: Tensor, quantizer: LFQ) -> (recon: Tensor, reconLoss: Tensor, auxLoss: Tensor) {
-        precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
-        let t = video.tracer
-        let tokens = encodeTokens(video: video)
-        let shape = tokens.shape
-        let packed = tokens.reshape([shape[0], -1, dim])
-        let (quantized, _, auxLoss) = t.scope("vq") { quantizer(packed) }
-        let recon = decodeTokens(quantized.reshape(shape))
-        let reconLoss = (video - recon).square().mean()
-        return (recon, reconLoss, auxLoss)
+        reconstruct(video: video, quantizer: .lfq(quantizer))
     }
 
-    /// `CViViT.forward(video, return_only_codebook_ids=True)`: int32 ids [b, t, h, w].
+    /// `CViViT.forward(video, mask=frameMask)` without VGG or GAN (as with `use_vgg_and_gan=False`):
+    /// encode, quantize with `quantizer` (scope `vq`), decode. Returns the reconstruction,
+    /// `F.mse_loss(video, recon)` and the quantizer's auxiliary loss (which phenaki-pytorch 0.5.0
+    /// only adds to the loss in the VGG/GAN path).
+    ///
+    /// - `video` [b, c, f, H, W], or an image [b, c, H, W] (image mode: a one-frame video, the
+    ///   reconstruction returned as [b, c, H, W]; phenaki-pytorch allows no mask then).
+    /// - `frameMask` (bool [b, f], phenaki-pytorch's `mask` / `video_frame_mask`): the recon loss
+    ///   is the mean over the kept frames, and `VectorQuantize` gets the token mask of
+    ///   `videoTokenMask` (LFQ and FSQ ignore it, as phenaki-pytorch's LFQ does). phenaki-pytorch
+    ///   asserts that each row keeps 1 + k·temporal_patch_size frames; the graph cannot check
+    ///   run-time values, so that is the caller's to ensure.
+    public func reconstruct(video: Tensor, quantizer: CViViTQuantizer, frameMask: Tensor? = nil)
+        -> (recon: Tensor, reconLoss: Tensor, auxLoss: Tensor) {
+        precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
+        let isImage = video.rank == 4
+        precondition(!(isImage && frameMask != nil), "CViViT: images take no frame mask")
+        let video5 = isImage ? video.unsqueeze(2) : video
+        let t = video.tracer
+        let tokens = encodeTokens(video: video5)
+        let shape = tokens.shape
+        let packed = tokens.reshape([shape[0], -1, dim])
+        let tokenMask = frameMask.map { videoTokenMask($0) }
+        let (quantized, _, auxLoss) = t.scope("vq") { quantizer(packed, mask: tokenMask) }
+        let recon = decodeTokens(quantized.reshape(shape))
+        let squared = (video5 - recon).square()
+        let reconLoss: Tensor
+        if let frameMask {
+            let (b, c, f, h, w) = (video5.shape[0], video5.shape[1], video5.shape[2], video5.shape[3], video5.shape[4])
+            precondition(frameMask.dtype == .bool && frameMask.shape == [b, f], "CViViT: the frame mask must be bool [\(b), \(f)]")
+            let kept = frameMask.cast(.float32).reshape([b, 1, f, 1, 1])
+            reconLoss = (squared * kept).sum() / (kept.sum() * Double(c * h * w))
+        } else {
+            reconLoss = squared.mean()
+        }
+        return (isImage ? recon.reshape(video.shape) : recon, reconLoss, auxLoss)
+    }
+
+    /// `CViViT.calculate_video_token_mask`: bool [b, f] frame mask → bool [b, t·h·w] token mask.
+    /// A token frame is kept when its first frame (token frame 0) or any of its
+    /// temporal_patch_size frames is kept.
+    public func videoTokenMask(_ frameMask: Tensor) -> Tensor {
+        precondition(frameMask.rank == 2 && frameMask.dtype == .bool, "CViViT: the frame mask must be bool [b, f]")
+        let (b, f) = (frameMask.shape[0], frameMask.shape[1])
+        precondition(f >= 1 && (f - 1) % temporalPatchSize == 0,
+                     "CViViT: frames minus one must be divisible by the temporal patch size")
+        let (h, w) = patchHeightWidth
+        let asFloat = frameMask.cast(.float32)
+        var pieces = [asFloat.slice(axis: 1, 0..<1)]
+        if f > 1 {
+            let rest = asFloat.slice(axis: 1, 1..<f).reshape([b, (f - 1) / temporalPatchSize, temporalPatchSize])
+            pieces.append(rest.max(axes: [2]))
+        }
+        let perFrame = pieces.count == 1 ? pieces[0] : concat(pieces, axis: 1)
+        let tokenFrames = perFrame.shape[1]
+        return (perFrame.reshape([b, tokenFrames, 1]).expand([b, tokenFrames, h * w]).reshape([b, tokenFrames * h * w]) .> 0)
+    }
+
+    /// `CViViT.forward(video, return_only_codebook_ids=True)` with LFQ: int32 ids [b, t, h, w].
     public func codebookIds(video: Tensor, quantizer: LFQ) -> Tensor {
+        codebookIds(video: video, quantizer: .lfq(quantizer))
+    }
+
+    /// `CViViT.forward(video, return_only_codebook_ids=True)`: int32 ids [b, t, h, w] of a video
+    /// [b, c, f, H, W] or an image [b, c, H, W] (t = 1). phenaki-pytorch computes the ids of every
+    /// token whatever the mask, so none is taken.
+    public func codebookIds(video: Tensor, quantizer: CViViTQuantizer) -> Tensor {
         precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
         let t = video.tracer
-        let tokens = encodeTokens(video: video)
+        let tokens = encodeTokens(video: video.rank == 4 ? video.unsqueeze(2) : video)
         let shape = tokens.shape
         let packed = tokens.reshape([shape[0], -1, dim])
         let (_, indices, _) = t.scope("vq") { quantizer(packed) }
         return indices.reshape(Array(shape.dropLast()))
     }
 
-    /// `CViViT.decode_from_codebook_indices(indices)` for int32 ids [b, t·h·w] (what phenaki-pytorch
-    /// supports: its `indices_to_codes` moves the code axis to position 1 for ids of rank ≥ 3, which
-    /// `decode` then rejects). Ids [b, t, h, w] are accepted too and read as [b, t·h·w].
-    /// Returns pixels [b, c, f, H, W].
+    /// `CViViT.decode_from_codebook_indices` with LFQ: see `decodeFromCodebookIndices(_:quantizer:)`.
     public func decodeFromCodebookIndices(_ indices: Tensor, quantizer: LFQ) -> Tensor {
+        decodeFromCodebookIndices(indices, quantizer: .lfq(quantizer))
+    }
+
+    /// `CViViT.decode_from_codebook_indices(indices)` for int32 ids [b, t·h·w] (what phenaki-pytorch
+    /// supports with LFQ: its `indices_to_codes` moves the code axis to position 1 for ids of
+    /// rank ≥ 3, which `decode` then rejects). Ids [b, t, h, w] are accepted too and read as
+    /// [b, t·h·w]. The codes are `vq.indices_to_codes(ids)` (LFQ, FSQ) or `vq.codebook[ids]`
+    /// (VectorQuantize). Returns pixels [b, c, f, H, W].
+    public func decodeFromCodebookIndices(_ indices: Tensor, quantizer: CViViTQuantizer) -> Tensor {
         precondition(quantizer.dim == dim, "CViViT: the quantizer must take dim \(dim)")
         precondition(indices.rank == 2 || indices.rank == 4, "CViViT: ids must be [b, t·h·w] or [b, t, h, w]")
         let t = indices.tracer

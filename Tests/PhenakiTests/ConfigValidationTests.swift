@@ -43,6 +43,28 @@ struct ConfigValidationTests {
         try vq.validate(frames: 17)
     }
 
+    @Test func fsqLevelsMustMakeTheCodebook() throws {
+        // tiny: codebook 256; 8 × 5 × 5 × 5 = 1000.
+        let json = try configJSON(.tiny, ["cvivit.fsq_levels": [8, 5, 5, 5]])
+        #expect(try error(json) == .fsqLevelsMismatch(levels: [8, 5, 5, 5], product: 1000, codebookSize: 256))
+        let text = try message(json)
+        #expect(text.contains("cvivit.fsq_levels [8, 5, 5, 5] make 8 × 5 × 5 × 5 = 1000 codes but cvivit.codebook_size is 256")
+                && text.contains("set codebook_size to 1000"), "\(text)")
+        // A level below 2 cannot be bounded.
+        let one = try error(configJSON(.tiny, ["cvivit.fsq_levels": [256, 1]]))
+        #expect(one == .invalidValue(section: "cvivit", key: "fsq_levels", message: "is [256, 1]; every level must be at least 2, got 1"))
+        #expect(try error(configJSON(.tiny, ["cvivit.fsq_levels": [Int]()])) == .invalidValue(
+            section: "cvivit", key: "fsq_levels", message: "is empty; give at least one level (e.g. [8, 5, 5, 5])"))
+        #expect(try error(configJSON(.tiny, ["cvivit.fsq_levels": "8,5"])) == .wrongType(
+            section: "cvivit", key: "fsq_levels", expected: "an integer or a list of integers"))
+        // Matching levels select FSQ; a non-power-of-two codebook is then fine.
+        let fsq = try PhenakiConfig.decode(json: configJSON(.tiny, [
+            "cvivit.fsq_levels": [8, 5, 5, 5], "cvivit.codebook_size": 1000, "maskgit.num_tokens": 1000,
+        ]))
+        try fsq.validate()
+        #expect(fsq.cvivit.fsqLevels == [8, 5, 5, 5])
+    }
+
     @Test func imageMustTileIntoPatches() throws {
         let json = try configJSON(.paper, ["cvivit.image_size": [256, 100]])
         #expect(try error(json) == .imageNotDivisible(imageSize: SpatialSize(height: 256, width: 100), patchSize: 32))

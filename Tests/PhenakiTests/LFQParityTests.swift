@@ -8,11 +8,14 @@ import TensorGraph
 /// Runs `build` (named outputs and a loss term) through `runParity`, differentiating the
 /// parameters the fixture has gradients for, and compares: float outputs ≤ 1e-4 relative to their
 /// max |value|, int32 outputs by the fraction of equal entries (≥ `minIdsEqual`), gradients ≤ 1e-3.
-/// Every stored gradient must have a Swift counterpart. Returns the worst errors seen.
+/// Every stored gradient must have a Swift counterpart. `zeroGradients` maps gradients that are
+/// zero in exact arithmetic (their stored value is float32 roundoff) to the gradient whose scale
+/// measures that roundoff: they are compared in absolute terms against that scale. Returns the
+/// worst errors seen.
 @discardableResult
-private func checkLFQParity(_ fixture: ReferenceFixture, gradOf: String, extraInputs: [String: HostTensor] = [:],
-                            minIdsEqual: Double = 1,
-                            build: ([String: Tensor]) -> (outputs: [(String, Tensor)], loss: Tensor)) throws -> [String: Double] {
+func checkQuantizerParity(_ fixture: ReferenceFixture, gradOf: String, extraInputs: [String: HostTensor] = [:],
+                          minIdsEqual: Double = 1, zeroGradients: [String: String] = [:],
+                          build: ([String: Tensor]) -> (outputs: [(String, Tensor)], loss: Tensor?)) throws -> [String: Double] {
     var names: [String] = []
     let run = try runParity(fixture, extraInputs: extraInputs,
                             differentiate: { fixture.outputs["grad:" + $0] != nil }) { _, x in
@@ -37,14 +40,32 @@ private func checkLFQParity(_ fixture: ReferenceFixture, gradOf: String, extraIn
                 #expect(fraction >= minIdsEqual, "\(fixture.name) \(label) \(name): \(fraction) equal")
                 continue
             }
-            let relative = relativeError(actual, expected)
+            var floor = 1e-6
+            if let reference = zeroGradients[name] {
+                let referenceScale = fixture.outputs[reference]!.scalars.map(abs).max() ?? 0
+                #expect((expected.scalars.map(abs).max() ?? 0) <= 1e-4 * referenceScale,
+                        "\(fixture.name): \(name) is not ~0 in the fixture")
+                floor = referenceScale
+            }
+            let relative = relativeError(actual, expected, floor: floor)
             let tolerance = name.hasPrefix("grad") ? 1e-3 : 1e-4
-            worst["\(label) \(name)"] = relative
+            let key = name.hasPrefix("grad:") ? "\(label) grad:*" : "\(label) \(name)"
+            worst[key] = max(worst[key] ?? 0, relative)
             #expect(relative <= tolerance, "\(fixture.name) \(label) \(name): relative error \(relative)")
         }
     }
-    print("LFQ \(fixture.name) parity: \(worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+    print("\(fixture.name) parity: \(worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     return worst
+}
+
+@discardableResult
+private func checkLFQParity(_ fixture: ReferenceFixture, gradOf: String, extraInputs: [String: HostTensor] = [:],
+                            minIdsEqual: Double = 1,
+                            build: ([String: Tensor]) -> (outputs: [(String, Tensor)], loss: Tensor)) throws -> [String: Double] {
+    try checkQuantizerParity(fixture, gradOf: gradOf, extraInputs: extraInputs, minIdsEqual: minIdsEqual) { x in
+        let (outputs, loss) = build(x)
+        return (outputs, loss)
+    }
 }
 
 @Suite struct LFQParityTests {

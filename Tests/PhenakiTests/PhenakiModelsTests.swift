@@ -30,6 +30,47 @@ import Testing
         #expect(graph[ids.node].type.shape == [2, 3, 2, 2])
     }
 
+    /// The C-ViViT graphs follow the config's quantizer: `lookup_free_quantization: false` builds
+    /// the cosine VectorQuantize (parameter `vq._codebook.embed`), `fsq_levels` FSQ; each graph
+    /// compiles and runs, and decoding the encoded ids gives the video shape back.
+    @Test(arguments: ["vq", "fsq"]) func quantizerFollowsConfig(_ kind: String) throws {
+        let edits: [String: Any] = kind == "vq" ? ["cvivit.lookup_free_quantization": false]
+            : ["cvivit.fsq_levels": [4, 4, 4, 4], "cvivit.lookup_free_quantization": false]
+        let parameter = kind == "vq" ? "vq._codebook.embed" : "vq.project_out.weight"
+        let config = try PhenakiConfig.decode(json: configJSON(.tiny, edits))
+        var weights: [String: HostTensor] = [:]
+        var ids: HostTensor?
+        for name in ["cvivit", "cvivit-encode", "cvivit-decode", "cvivit-train"] {
+            let graph = try PhenakiModels.graph(named: name, config: config)
+            #expect(graph.parameters.contains { $0.name == parameter }, "\(name): no \(parameter)")
+            if name == "cvivit-train" { _ = try compile(graph); continue }
+            for p in graph.parameters where weights[p.name] == nil {
+                let count = p.node.type.shape.reduce(1, *)
+                weights[p.name] = HostTensor(shape: p.node.type.shape, dtype: .float32,
+                                             scalars: (0..<count).map { sin(Double($0) * 0.37 + Double(p.name.count)) * 0.2 })
+            }
+            var feeds = weights
+            let video = HostTensor(shape: [1, 3, 3, 16, 16], dtype: .float32, scalars: (0..<(3 * 3 * 256)).map { cos(Double($0) * 0.11) })
+            feeds["video"] = video
+            if let ids { feeds["ids"] = HostTensor(shape: [1, ids.count], dtype: .int32, scalars: ids.scalars) }
+            let out = try PlanExecutor(plan: compile(graph), threads: 2).run(feeds: feeds)
+            switch name {
+            case "cvivit":
+                let loss = try #require(out["loss"]).scalars[0]
+                let recon = try #require(out["recon"])
+                let mse = zip(recon.scalars, video.scalars).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(video.count)
+                #expect(abs(try #require(out["recon_loss"]).scalars[0] - mse) <= 1e-4 * mse)
+                #expect(loss.isFinite)
+            case "cvivit-encode":
+                ids = try #require(out["ids"])
+                #expect(ids!.shape == [1, 2, 2, 2])
+                #expect(ids!.scalars.allSatisfy { $0 >= 0 && $0 < Double(config.cvivit.codebookSize) })
+            default:
+                #expect(try #require(out["video"]).shape == [1, 3, 3, 16, 16])
+            }
+        }
+    }
+
     @Test func errors() throws {
         #expect(throws: PhenakiModelError.unknownModel(name: "gpt", valid: PhenakiModels.names)) {
             try PhenakiModels.graph(named: "gpt", config: .tiny)

@@ -140,6 +140,24 @@ private struct ToleranceContext {
                 return .rejected(.nonZeroBeta(name: name, index: index, value: tensor.scalars[index]))
             }
             return .tolerated(rule)
+        case .lfqBitMask:
+            guard prefix(of: name, ending: "mask") != nil, tensor.dtype == .int32, tensor.shape.count == 1,
+                  let bits = tensor.shape.first, bits >= 1, bits < 31
+            else { return .notApplicable }
+            let expectedBits = (0..<bits).map { Double(1 << (bits - 1 - $0)) }
+            return tensor.scalars == expectedBits
+                ? .tolerated(rule) : .rejected(.unexpectedBuffer(name: name, values: tensor.scalars, expected: expectedBits))
+        case .vectorQuantizeEMAState:
+            for buffer in ["initted", "cluster_size", "embed_avg"] {
+                guard let codebook = prefix(of: name, ending: "_codebook." + buffer),
+                      let embed = expected[codebook + "_codebook.embed"], embed.shape.count == 3
+                else { continue }
+                let shapes = ["initted": [1], "cluster_size": Array(embed.shape.prefix(2)), "embed_avg": embed.shape]
+                guard tensor.shape == shapes[buffer]! else { return .notApplicable }
+                if buffer == "initted", tensor.scalars.contains(0) { return .rejected(.uninitializedCodebook(name: name)) }
+                return .tolerated(rule)
+            }
+            return .notApplicable
         }
     }
 

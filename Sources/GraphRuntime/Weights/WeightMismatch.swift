@@ -17,12 +17,17 @@ public enum WeightMismatch: Equatable, Sendable, CustomStringConvertible {
     /// The bias (`.beta`) of phenaki-pytorch's bias-less LayerNorm, a zeros buffer there, is
     /// not zero: the graph has no LayerNorm bias, so ignoring it would change results.
     case nonZeroBeta(name: String, index: Int, value: Double)
+    /// A buffer the graph holds as constants (LFQ's bit weights `vq.mask`) has other values.
+    case unexpectedBuffer(name: String, values: [Double], expected: [Double])
+    /// `VectorQuantize`'s `_codebook.initted` is 0: the codebook was never initialised.
+    case uninitializedCodebook(name: String)
 
     /// The tensor name the mismatch is about.
     public var name: String {
         switch self {
         case .missing(let name, _), .shape(let name, _, _), .dtype(let name, _, _),
-             .unexpected(let name, _), .nonZeroBeta(let name, _, _):
+             .unexpected(let name, _), .nonZeroBeta(let name, _, _), .unexpectedBuffer(let name, _, _),
+             .uninitializedCodebook(let name):
             return name
         }
     }
@@ -42,6 +47,12 @@ public enum WeightMismatch: Equatable, Sendable, CustomStringConvertible {
             return "'\(name)' is \(value) at element \(index), but it is the bias of a bias-less LayerNorm "
                 + "(a zeros buffer in phenaki-pytorch) and the model has no such bias; loading it would "
                 + "change results"
+        case .unexpectedBuffer(let name, let values, let expected):
+            return "'\(name)' holds \(values.map { Int($0) }), but the model uses the constants "
+                + "\(expected.map { Int($0) }); a file with other values quantizes differently"
+        case .uninitializedCodebook(let name):
+            return "'\(name)' is 0: the VectorQuantize codebook was saved before its (k-means) "
+                + "initialisation, so its 'embed' holds no codebook; save the model after a training step"
         }
     }
 }

@@ -26,9 +26,16 @@ public struct WeightPolicy: Equatable, Sendable {
     /// - `vgg.*` and `discr.*` (at any depth, e.g. `cvivit.vgg.*`) when the graph declares no
     ///   parameter under that prefix: the perceptual-loss VGG and the GAN discriminator of
     ///   `CViViT`, which sampling and a graph built without them do not use.
+    /// - `<p>.mask` of vector-quantize-pytorch's `LFQ` (`vq.mask`): the integer bit weights
+    ///   2^(n-1), …, 2, 1, constants of the graph. Accepted only with exactly those values; other
+    ///   values would change the ids, so they are an error.
+    /// - `<p>._codebook.initted`, `<p>._codebook.cluster_size`, `<p>._codebook.embed_avg` of
+    ///   `VectorQuantize` when the graph declares `<p>._codebook.embed`: the state of its EMA
+    ///   codebook update, which only training in PyTorch reads. Accepted when the shapes fit the
+    ///   codebook; an `initted` of 0 (a codebook still waiting for its k-means init) is an error.
     public static let phenaki = WeightPolicy(tolerances: [
         .emptyTensor, .absentSubmodule("vgg"), .absentSubmodule("discr"), .selfAttentionContextNorm,
-        .zeroLayerNormBeta,
+        .zeroLayerNormBeta, .lfqBitMask, .vectorQuantizeEMAState,
     ])
 
     /// Accepts nothing the graph does not declare.
@@ -46,6 +53,10 @@ public enum WeightTolerance: Equatable, Sendable, CustomStringConvertible {
     case selfAttentionContextNorm
     /// An all-zero `*.beta` beside a `*.gamma` of the same shape in the file.
     case zeroLayerNormBeta
+    /// LFQ's integer `*.mask` buffer holding 2^(n-1), …, 1.
+    case lfqBitMask
+    /// `VectorQuantize`'s EMA buffers beside a declared `*._codebook.embed`.
+    case vectorQuantizeEMAState
 
     public var description: String {
         switch self {
@@ -53,6 +64,8 @@ public enum WeightTolerance: Equatable, Sendable, CustomStringConvertible {
         case .absentSubmodule(let component): return "the model has no '\(component)' submodule"
         case .selfAttentionContextNorm: return "self-attention never applies its context_norm"
         case .zeroLayerNormBeta: return "zero bias buffer of a bias-less LayerNorm"
+        case .lfqBitMask: return "LFQ's bit weights, constants of the graph"
+        case .vectorQuantizeEMAState: return "EMA codebook state that only PyTorch training reads"
         }
     }
 }

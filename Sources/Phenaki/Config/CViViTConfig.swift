@@ -4,6 +4,12 @@
 /// `patch_size`, `temporal_patch_size`, `spatial_depth`, `temporal_depth`) are required;
 /// the others take phenaki-pytorch 0.5.0's defaults. `vgg` and
 /// `lookup_free_quantization_kwargs` are not configurable.
+///
+/// The quantizer: `fsq_levels` (this package's extension, e.g. `[8, 5, 5, 5]`) selects
+/// vector-quantize-pytorch's `FSQ(levels, dim)` when present, whatever
+/// `lookup_free_quantization` says, and `codebook_size` must then equal the product of the
+/// levels; otherwise `lookup_free_quantization` true (the default) selects `LFQ` (a power-of-two
+/// `codebook_size`) and false the cosine-similarity `VectorQuantize`, as in phenaki-pytorch.
 public struct CViViTConfig: Hashable, Sendable, ConfigValue {
     public var dim: Int
     public var codebookSize: Int
@@ -25,12 +31,14 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
     public var attnDropout: Double
     public var ffDropout: Double
     public var lookupFreeQuantization: Bool
+    /// `fsq_levels`: the levels of an FSQ quantizer (each at least 2); nil: LFQ or VQ.
+    public var fsqLevels: [Int]?
 
     public init(dim: Int, codebookSize: Int, imageSize: SpatialSize, patchSize: SpatialSize,
                 temporalPatchSize: Int, spatialDepth: Int, temporalDepth: Int, discrBaseDim: Int = 16,
                 dimHead: Int = 64, heads: Int = 8, channels: Int = 3, useVGGAndGAN: Bool = true,
                 discrAttnResLayers: [Int] = [16], useHingeLoss: Bool = true, attnDropout: Double = 0,
-                ffDropout: Double = 0, lookupFreeQuantization: Bool = true) {
+                ffDropout: Double = 0, lookupFreeQuantization: Bool = true, fsqLevels: [Int]? = nil) {
         self.dim = dim
         self.codebookSize = codebookSize
         self.imageSize = imageSize
@@ -48,6 +56,7 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
         self.attnDropout = attnDropout
         self.ffDropout = ffDropout
         self.lookupFreeQuantization = lookupFreeQuantization
+        self.fsqLevels = fsqLevels
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -66,6 +75,7 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
         case attnDropout = "attn_dropout"
         case ffDropout = "ff_dropout"
         case lookupFreeQuantization = "lookup_free_quantization"
+        case fsqLevels = "fsq_levels"
     }
 
     public static var expectation: String { "a JSON object" }
@@ -82,7 +92,8 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
             discrAttnResLayers: try c.intList(.discrAttnResLayers, default: [16]),
             useHingeLoss: try c.value(.useHingeLoss, default: true),
             attnDropout: try c.value(.attnDropout, default: 0), ffDropout: try c.value(.ffDropout, default: 0),
-            lookupFreeQuantization: try c.value(.lookupFreeQuantization, default: true))
+            lookupFreeQuantization: try c.value(.lookupFreeQuantization, default: true),
+            fsqLevels: c.contains(.fsqLevels) ? try c.intList(.fsqLevels, default: []) : nil)
     }
 
     // MARK: Derived sizes (phenaki-pytorch's `image_num_tokens`, `num_tokens_per_frames`)
@@ -113,7 +124,7 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
     }
 
     /// Checks the section on its own: positive sizes, whole patches, a power-of-two codebook
-    /// for lookup-free quantization.
+    /// for lookup-free quantization, FSQ levels of at least 2 whose product is the codebook size.
     public func validate() throws {
         try requireAtLeast(1, in: "cvivit", [
             (CodingKeys.dim, dim), (.codebookSize, codebookSize), (.temporalPatchSize, temporalPatchSize),
@@ -127,7 +138,20 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
         guard imageSize.height % patchSize.height == 0, imageSize.width % patchSize.width == 0 else {
             throw ConfigError.imageNotDivisible(imageSize: imageSize, patchSize: patchSize)
         }
-        if lookupFreeQuantization, codebookSize & (codebookSize - 1) != 0 {
+        if let levels = fsqLevels {
+            if let bad = levels.first(where: { $0 < 2 }) {
+                throw ConfigError.invalidValue(section: "cvivit", key: CodingKeys.fsqLevels.rawValue,
+                                               message: "is \(levels); every level must be at least 2, got \(bad)")
+            }
+            if levels.isEmpty {
+                throw ConfigError.invalidValue(section: "cvivit", key: CodingKeys.fsqLevels.rawValue,
+                                               message: "is empty; give at least one level (e.g. [8, 5, 5, 5])")
+            }
+            let product = levels.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            if product != codebookSize {
+                throw ConfigError.fsqLevelsMismatch(levels: levels, product: product, codebookSize: codebookSize)
+            }
+        } else if lookupFreeQuantization, codebookSize & (codebookSize - 1) != 0 {
             throw ConfigError.codebookNotPowerOfTwo(codebookSize: codebookSize)
         }
         try requireProbabilities(in: "cvivit", [(CodingKeys.attnDropout, attnDropout), (.ffDropout, ffDropout)])

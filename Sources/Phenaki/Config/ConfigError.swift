@@ -21,6 +21,8 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case numTokensMismatch(section: String, numTokens: Int, codebookSize: Int)
     /// Lookup-free quantization needs a power-of-two codebook.
     case codebookNotPowerOfTwo(codebookSize: Int)
+    /// The product of `cvivit.fsq_levels` is not `cvivit.codebook_size`.
+    case fsqLevelsMismatch(levels: [Int], product: Int, codebookSize: Int)
     /// The image does not tile into whole patches.
     case imageNotDivisible(imageSize: SpatialSize, patchSize: SpatialSize)
     /// `section`'s `max_seq_len` is shorter than the token sequence of `frames` frames.
@@ -56,6 +58,11 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
             while suggestion < codebookSize { suggestion *= 2 }
             return "cvivit.codebook_size is \(codebookSize) but lookup-free quantization needs a power of two "
                 + "(try \(suggestion), or set lookup_free_quantization to false)"
+        case .fsqLevelsMismatch(let levels, let product, let codebookSize):
+            let shown = levels.map(String.init).joined(separator: " × ")
+            return "cvivit.fsq_levels \(levels) make \(shown) = \(product == Int.max ? "too many" : String(product)) codes "
+                + "but cvivit.codebook_size is \(codebookSize); set codebook_size to \(product == Int.max ? "their product" : String(product)) "
+                + "or change the levels"
         case .imageNotDivisible(let image, let patch):
             return "cvivit.image_size \(image.height) × \(image.width) is not divisible by "
                 + "cvivit.patch_size \(patch.height) × \(patch.width)"

@@ -30,7 +30,9 @@ public enum PhenakiModelError: Error, Equatable, CustomStringConvertible {
 /// Traced graphs of the Phenaki models, sized by a `PhenakiConfig`.
 ///
 /// - `cvivit`: input `video` f32[b, channels, frames, H, W]; outputs `recon` (same shape),
-///   `recon_loss` (MSE), `aux_loss` (LFQ entropy + commitment) and `loss` = recon_loss + aux_loss.
+///   `recon_loss` (MSE), `aux_loss` (the quantizer's: LFQ entropy + commitment, VQ commitment,
+///   0 for FSQ) and `loss` = recon_loss + aux_loss. The quantizer follows the config
+///   (`cvivitQuantizer`).
 ///   The VGG perceptual loss and the GAN discriminator (`use_vgg_and_gan`) are not modelled.
 /// - `cvivit-train`: the training step of `cvivit`'s `loss` (`trainingGraph`).
 /// - `cvivit-encode`: `video` → `ids` int32[b, t, h, w] (quantizer in eval mode). No loss.
@@ -128,6 +130,16 @@ public enum PhenakiModels {
 
     // MARK: C-ViViT
 
+    /// The quantizer the `cvivit` section selects: `FSQ(fsq_levels, dim)` when `fsq_levels` is
+    /// set, else `LFQ(dim, codebook_size)` with `lookup_free_quantization`, else the cosine
+    /// `VectorQuantize(dim, codebook_size)`. `training` switches the straight-through estimator
+    /// and the auxiliary losses (the encode and decode graphs use eval mode).
+    public static func cvivitQuantizer(_ c: CViViTConfig, training: Bool) -> CViViTQuantizer {
+        if let levels = c.fsqLevels { return .fsq(FSQ(levels: levels, dim: c.dim)) }
+        if c.lookupFreeQuantization { return .lfq(LFQ(dim: c.dim, codebookSize: c.codebookSize, training: training)) }
+        return .vectorQuantize(VectorQuantize(dim: c.dim, codebookSize: c.codebookSize, training: training))
+    }
+
     static func cvivitModel(_ c: CViViTConfig) -> CViViT {
         CViViT(dim: c.dim, imageSize: (c.imageSize.height, c.imageSize.width),
                patchSize: (c.patchSize.height, c.patchSize.width), temporalPatchSize: c.temporalPatchSize,
@@ -145,7 +157,7 @@ public enum PhenakiModels {
         return try Tracer.trace { t in
             let video = t.input("video", videoShape(c, batch: batch, frames: frames))
             let (recon, reconLoss, auxLoss) = model.reconstruct(video: video,
-                                                                quantizer: model.quantizer(codebookSize: c.codebookSize))
+                                                                quantizer: cvivitQuantizer(c, training: true))
             return ["recon": recon, "recon_loss": reconLoss, "aux_loss": auxLoss, "loss": reconLoss + auxLoss]
         }
     }
@@ -155,8 +167,7 @@ public enum PhenakiModels {
         let model = cvivitModel(c)
         return try Tracer.trace { t in
             let video = t.input("video", videoShape(c, batch: batch, frames: frames))
-            let ids = model.codebookIds(video: video, quantizer: model.quantizer(codebookSize: c.codebookSize,
-                                                                                 training: false))
+            let ids = model.codebookIds(video: video, quantizer: cvivitQuantizer(c, training: false))
             return ["ids": ids]
         }
     }
@@ -166,8 +177,7 @@ public enum PhenakiModels {
         let model = cvivitModel(c)
         return try Tracer.trace { t in
             let ids = t.input("ids", [batch, c.tokenCount(frames: frames)], .int32)
-            let video = model.decodeFromCodebookIndices(ids, quantizer: model.quantizer(codebookSize: c.codebookSize,
-                                                                                        training: false))
+            let video = model.decodeFromCodebookIndices(ids, quantizer: cvivitQuantizer(c, training: false))
             return ["video": video]
         }
     }
