@@ -7,7 +7,11 @@ import TensorGraph
 /// (`transformer.*`: PEG, self-attention with the 3-d `continuous_pos_bias` over the video
 /// patch grid, cross-attention to the text unless unconditional, feed-forward) and
 /// `to_logits` Linear(dim, num_tokens). Parameter names are phenaki-pytorch's state_dict keys.
-/// Evaluation only: conditional dropout (`cond_drop_prob`) is not modelled (it is 0).
+///
+/// Conditional dropout (`cond_drop_prob`) enters as a keep mask bool [b] (see
+/// `ConditionalDropout.keepMask`), ANDed into the text mask; a dropped row, like a text mask
+/// that is all false, cross-attends to the two learned null keys/values only.
+/// `forwardWithCondScale` is classifier-free guidance.
 public struct MaskGit {
     public let dim: Int, numTokens: Int, maxSeqLen: Int, heads: Int, dimHead: Int
     public let gradientShrinkAlpha: Double
@@ -33,16 +37,32 @@ public struct MaskGit {
 
     /// Logits [b, n, num_tokens] for token ids `ids` int32 [b, n], n = t·h·w of `videoPatchShape`.
     /// `text` [b, m, dim_context] is the cross-attention context with `textMask` bool [b, m]
-    /// (true = attend; nil = all true); `videoMask` bool [b, n] masks self-attention keys.
+    /// (true = attend; nil = all true); `videoMask` bool [b, n] masks self-attention keys;
+    /// `keepMask` bool [b] (conditional dropout; nil keeps every text) is ANDed into `textMask`.
     public func callAsFunction(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil, textMask: Tensor? = nil,
-                               videoMask: Tensor? = nil) -> Tensor {
-        let h = embeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask, videoMask: videoMask)
+                               videoMask: Tensor? = nil, keepMask: Tensor? = nil) -> Tensor {
+        let h = embeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask, videoMask: videoMask,
+                           keepMask: keepMask)
         return Linear(dim, numTokens).named("to_logits")(h)
     }
 
-    /// The transformer output [b, n, dim] (`return_embeds=True`).
+    /// phenaki-pytorch's `forward_with_cond_scale`: `null + (cond − null) · condScale` from the
+    /// logits with the text kept (`cond_drop_prob = 0`) and dropped (`cond_drop_prob = 1`), both
+    /// computed in one pass over the doubled batch. `condScale == 1` or an unconditional MaskGit
+    /// gives the conditional logits.
+    public func forwardWithCondScale(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil,
+                                     textMask: Tensor? = nil, videoMask: Tensor? = nil,
+                                     condScale: Double = 3) -> Tensor {
+        ConditionalDropout.guided(ids: ids, text: unconditional ? nil : text, textMask: textMask, videoMask: videoMask,
+                                  condScale: condScale) { ids, text, textMask, videoMask, keep in
+            self(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask, videoMask: videoMask,
+                 keepMask: keep)
+        }
+    }
+
+    /// The transformer output [b, n, dim] (`return_embeds=True`); arguments as `callAsFunction`.
     public func embeddings(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil, textMask: Tensor? = nil,
-                           videoMask: Tensor? = nil) -> Tensor {
+                           videoMask: Tensor? = nil, keepMask: Tensor? = nil) -> Tensor {
         let t = ids.tracer
         precondition(ids.rank == 2, "MaskGit: token ids [batch, seq] expected")
         precondition(videoPatchShape.count == 3, "MaskGit: video patch shape (t, h, w) expected")
@@ -56,9 +76,10 @@ public struct MaskGit {
         let alpha = gradientShrinkAlpha
         x = x * alpha + x.stopGradient() * (1 - alpha)
         let context = unconditional ? nil : text
+        let contextMask = ConditionalDropout.textMask(textMask, keep: keepMask, text: context)
         return t.scope("transformer") {
             transformer(x, videoShape: [b] + videoPatchShape, attentionBias: bias, context: context,
-                        selfAttentionMask: videoMask, crossAttentionContextMask: context == nil ? nil : textMask)
+                        selfAttentionMask: videoMask, crossAttentionContextMask: context == nil ? nil : contextMask)
         }
     }
 }

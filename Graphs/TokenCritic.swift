@@ -4,8 +4,9 @@ import TensorGraph
 ///
 /// `token_emb` + `pos_emb` (no gradient shrink, no position bias), a `Transformer` with PEG
 /// and, with `hasCrossAttn`, cross-attention to the text, then `to_logits.0` Linear(dim, 1)
-/// squeezed to [b, n]. Parameter names are phenaki-pytorch's state_dict keys. Evaluation only:
-/// `cond_drop_prob` is 0.
+/// squeezed to [b, n]. Parameter names are phenaki-pytorch's state_dict keys. Conditional
+/// dropout enters as a keep mask bool [b] (`ConditionalDropout.keepMask`), as in `MaskGit`;
+/// `forwardWithCondScale` is classifier-free guidance.
 public struct TokenCritic {
     public let dim: Int, numTokens: Int, maxSeqLen: Int
     public let hasCrossAttn: Bool
@@ -24,9 +25,10 @@ public struct TokenCritic {
     }
 
     /// Logits [b, n] for token ids int32 [b, n], n = t·h·w of `videoPatchShape`; `context`
-    /// [b, m, dim_context] with `textMask` bool [b, m] (nil = all true), `videoMask` bool [b, n].
+    /// [b, m, dim_context] with `textMask` bool [b, m] (nil = all true), `videoMask` bool [b, n],
+    /// `keepMask` bool [b] (conditional dropout; nil keeps every text).
     public func callAsFunction(_ ids: Tensor, videoPatchShape: [Int], context: Tensor? = nil,
-                               textMask: Tensor? = nil, videoMask: Tensor? = nil) -> Tensor {
+                               textMask: Tensor? = nil, videoMask: Tensor? = nil, keepMask: Tensor? = nil) -> Tensor {
         let t = ids.tracer
         precondition(ids.rank == 2, "TokenCritic: token ids [batch, seq] expected")
         let (b, n) = (ids.shape[0], ids.shape[1])
@@ -34,11 +36,24 @@ public struct TokenCritic {
         precondition(n <= maxSeqLen, "TokenCritic: \(n) tokens exceed max_seq_len \(maxSeqLen)")
         let x = tokenAndPositionEmbedding(ids, dim: dim, numTokens: numTokens, maxSeqLen: maxSeqLen)
         let context = hasCrossAttn ? context : nil
+        let contextMask = ConditionalDropout.textMask(textMask, keep: keepMask, text: context)
         let h = t.scope("transformer") {
             transformer(x, videoShape: [b] + videoPatchShape, context: context, selfAttentionMask: videoMask,
-                        crossAttentionContextMask: context == nil ? nil : textMask)
+                        crossAttentionContextMask: context == nil ? nil : contextMask)
         }
         let logits = t.scope("to_logits") { Linear(dim, 1).named("0")(h) }
         return logits.reshape([b, n])
+    }
+
+    /// phenaki-pytorch's `forward_with_cond_scale` (see `MaskGit.forwardWithCondScale`): one pass
+    /// over the doubled batch.
+    public func forwardWithCondScale(_ ids: Tensor, videoPatchShape: [Int], context: Tensor? = nil,
+                                     textMask: Tensor? = nil, videoMask: Tensor? = nil,
+                                     condScale: Double = 3) -> Tensor {
+        ConditionalDropout.guided(ids: ids, text: hasCrossAttn ? context : nil, textMask: textMask,
+                                  videoMask: videoMask, condScale: condScale) { ids, text, textMask, videoMask, keep in
+            self(ids, videoPatchShape: videoPatchShape, context: text, textMask: textMask, videoMask: videoMask,
+                 keepMask: keep)
+        }
     }
 }

@@ -36,14 +36,34 @@ func checkMaskGitParity(_ fixture: ReferenceFixture, build: ([String: Tensor]) -
     }
 }
 
+extension ReferenceFixture {
+    /// The MaskGit a maskgit fixture was made with.
+    var maskgit: MaskGit {
+        MaskGit(dim: int("dim", 0), numTokens: int("num_tokens", 0), maxSeqLen: int("max_seq_len", 0),
+                depth: int("depth", 1), gradientShrinkAlpha: double("gradient_shrink_alpha", 0.1),
+                heads: int("heads", 8), dimHead: int("dim_head", 64), unconditional: bool("unconditional"),
+                dimContext: constructor["dim_context"] as? Int, ffMult: double("ff_mult", 4))
+    }
+
+    /// The TokenCritic a maskgit fixture was made with.
+    var tokenCritic: TokenCritic {
+        TokenCritic(dim: int("dim", 0), numTokens: int("num_tokens", 0), maxSeqLen: int("max_seq_len", 0),
+                    depth: int("depth", 1), hasCrossAttn: bool("has_cross_attn"),
+                    dimContext: constructor["dim_context"] as? Int, heads: int("heads", 8), dimHead: int("dim_head", 64),
+                    ffMult: double("ff_mult", 4))
+    }
+
+    /// A number among the recorded call's keyword arguments (`cond_scale`).
+    func callDouble(_ key: String) -> Double? {
+        ((config["call"] as? [String: Any])?["kwargs"] as? [String: Any])?[key].flatMap { ($0 as? NSNumber)?.doubleValue }
+    }
+}
+
 @Suite struct MaskGitParityTests {
     @Test(arguments: ["maskgit_text", "maskgit_unconditional"])
     func maskGit(name: String) throws {
         let f = try ReferenceFixture("maskgit", name)
-        let model = MaskGit(dim: f.int("dim", 0), numTokens: f.int("num_tokens", 0), maxSeqLen: f.int("max_seq_len", 0),
-                            depth: f.int("depth", 1), gradientShrinkAlpha: f.double("gradient_shrink_alpha", 0.1),
-                            heads: f.int("heads", 8), dimHead: f.int("dim_head", 64), unconditional: f.bool("unconditional"),
-                            dimContext: f.constructor["dim_context"] as? Int, ffMult: f.double("ff_mult", 4))
+        let model = f.maskgit
         let shape = f.ints("video_patch_shape")
         try checkMaskGitParity(f) { x in
             model(x["x"]!, videoPatchShape: shape, text: x["text_embeds"], textMask: x["text_mask"],
@@ -51,16 +71,48 @@ func checkMaskGitParity(_ fixture: ReferenceFixture, build: ([String: Tensor]) -
         }
     }
 
+    /// Conditional dropout with PyTorch's keep-mask draw fed in: the dropped row sees only the
+    /// null keys/values.
+    @Test func maskGitConditionalDropout() throws {
+        let f = try ReferenceFixture("maskgit", "maskgit_cond_dropout")
+        let model = f.maskgit
+        let shape = f.ints("video_patch_shape")
+        try checkMaskGitParity(f) { x in
+            model(x["x"]!, videoPatchShape: shape, text: x["text_embeds"], textMask: x["text_mask"],
+                  videoMask: x["video_mask"], keepMask: x["keep_mask"])
+        }
+    }
+
+    /// `forward_with_cond_scale`, computed as one pass over the doubled batch.
+    @Test func maskGitCondScale() throws {
+        let f = try ReferenceFixture("maskgit", "maskgit_cond_scale")
+        let model = f.maskgit
+        let shape = f.ints("video_patch_shape")
+        let scale = try #require(f.callDouble("cond_scale"))
+        try checkMaskGitParity(f) { x in
+            model.forwardWithCondScale(x["x"]!, videoPatchShape: shape, text: x["text_embeds"],
+                                       textMask: x["text_mask"], videoMask: x["video_mask"], condScale: scale)
+        }
+    }
+
     @Test func tokenCritic() throws {
         let f = try ReferenceFixture("maskgit", "token_critic_text")
-        let model = TokenCritic(dim: f.int("dim", 0), numTokens: f.int("num_tokens", 0),
-                                maxSeqLen: f.int("max_seq_len", 0), depth: f.int("depth", 1),
-                                hasCrossAttn: f.bool("has_cross_attn"), dimContext: f.constructor["dim_context"] as? Int,
-                                heads: f.int("heads", 8), dimHead: f.int("dim_head", 64), ffMult: f.double("ff_mult", 4))
+        let model = f.tokenCritic
         let shape = f.ints("video_patch_shape")
         try checkMaskGitParity(f) { x in
             model(x["x"]!, videoPatchShape: shape, context: x["text_embeds"], textMask: x["text_mask"],
                   videoMask: x["video_mask"])
+        }
+    }
+
+    @Test func tokenCriticCondScale() throws {
+        let f = try ReferenceFixture("maskgit", "token_critic_cond_scale")
+        let model = f.tokenCritic
+        let shape = f.ints("video_patch_shape")
+        let scale = try #require(f.callDouble("cond_scale"))
+        try checkMaskGitParity(f) { x in
+            model.forwardWithCondScale(x["x"]!, videoPatchShape: shape, context: x["text_embeds"],
+                                       textMask: x["text_mask"], videoMask: x["video_mask"], condScale: scale)
         }
     }
 }

@@ -4,9 +4,10 @@ import GraphRuntime
 import Phenaki
 
 extension BenchCase: ExpressibleByArgument {}
+extension PhenakiLossModel.CriticChoice: ExpressibleByArgument {}
 
 /// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`; the Phenaki cases also take
-/// `--variant NAME | --config FILE` and `--frames N`.
+/// `--variant NAME | --config FILE` and `--frames N`; `maskgit-train` takes `--critic none|token|self`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -38,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
     var memoryBudget: Int?
 
+    @Option(help: "maskgit-train: time the full Phenaki training loss (cosine-schedule masking) with this critic: \(PhenakiLossModel.CriticChoice.allCases.map(\.rawValue).joined(separator: ", ")) (default: MaskGit's plain cross-entropy).")
+    var critic: PhenakiLossModel.CriticChoice?
+
     @Flag(help: "Also time every step on its own and print where the time goes.")
     var profile = false
 
@@ -58,6 +62,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("\(ConfigError.unknownVariant(name: variant, valid: PhenakiConfig.variantNames))")
         }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
+        if critic != nil, benchCase != .maskgitTrain {
+            throw ValidationError("--critic applies to maskgit-train, not '\(benchCase.rawValue)'")
+        }
     }
 
     func run() throws {
@@ -70,7 +77,7 @@ struct BenchCommand: ParsableCommand {
             let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
                                             threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile,
                                             memoryBudget: memoryBudget, config: phenakiConfig, frames: frames,
-                                            configName: config ?? variant ?? "tiny")
+                                            configName: config ?? variant ?? "tiny", critic: critic)
             print(result.text)
             if json { print(result.json) }
         } catch {

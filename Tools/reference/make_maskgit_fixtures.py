@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parity fixtures for phenaki-pytorch 0.5.0's MaskGit and TokenCritic.
 
-Tiny, seeded instances in eval mode (cond_drop_prob 0, dropout 0), written into
+Tiny, seeded instances in eval mode (dropout 0), written into
 Tests/Fixtures/maskgit/<case>/ in the same layout as make_block_fixtures.py
 (weights / inputs / outputs .safetensors and config.json; the case machinery,
 seeds and file format are the ones in that script, imported from it):
@@ -11,6 +11,13 @@ seeds and file format are the ones in that script, imported from it):
             convenience, `text_embeds` float32 [b, m, dim_context], `text_mask`
             bool [b, m], `video_mask` bool [b, n], `grad_weight`
   outputs   `y` = logits, `grad:<key>` for every parameter, `grad_input:text_embeds`
+
+Classifier-free guidance cases call `forward_with_cond_scale` (through a subclass
+whose `forward` dispatches to it when given `cond_scale`; the state_dict is
+MaskGit's / TokenCritic's own) and conditional dropout (`cond_drop_prob` 0.5 with
+the keep mask given as the input `keep_mask`: the subclass swaps
+`prob_mask_like`, the call's only random draw, for a function returning it; the
+masking math stays phenaki-pytorch's).
 
 Run with the venv from Tools/reference/setup.sh:
 
@@ -33,10 +40,11 @@ import torch  # noqa: E402
 
 import make_block_fixtures as blocks  # noqa: E402
 from make_block_fixtures import Case, In, bool_mask, gen, randn  # noqa: E402
+import phenaki_pytorch.phenaki_pytorch as reference  # noqa: E402
 from phenaki_pytorch.phenaki_pytorch import MaskGit, TokenCritic  # noqa: E402
 
 DEFAULT_OUT = blocks.REPO_ROOT / "Tests" / "Fixtures" / "maskgit"
-SIZE_LIMIT = 400_000  # bytes, whole maskgit folder
+SIZE_LIMIT = 800_000  # bytes, whole maskgit folder
 
 B = 2
 DIM = 16
@@ -56,6 +64,35 @@ TEXT_MASK = [
     [True, False, True, True, True],
 ]
 VIDEO_MASK = [[True] * N, [True] * 9 + [False] * 3]
+
+
+def with_cond_scale(cls):
+    """`cls` whose forward is `forward_with_cond_scale` when called with `cond_scale`."""
+
+    class CondScale(cls):
+        def forward(self, x, cond_scale=None, **kwargs):
+            if cond_scale is None:
+                return super().forward(x, **kwargs)
+            return self.forward_with_cond_scale(x, cond_scale=cond_scale, **kwargs)
+
+    CondScale.__name__ = cls.__name__
+    return CondScale
+
+
+class MaskGitKeepMask(MaskGit):
+    """MaskGit whose conditional-dropout draw is the given `keep_mask` [b]."""
+
+    def forward(self, x, keep_mask=None, **kwargs):
+        def given(shape, prob, device):
+            assert tuple(shape) == tuple(keep_mask.shape) and 0 < prob < 1
+            return keep_mask
+
+        original = reference.prob_mask_like
+        reference.prob_mask_like = given
+        try:
+            return super().forward(x, **kwargs)
+        finally:
+            reference.prob_mask_like = original
 
 
 def token_ids(seed):
@@ -129,6 +166,50 @@ def cases():
         kwargs={"cond_drop_prob": 0.0, "text_mask": In("text_mask"), "video_patch_shape": PATCH,
                 "context": In("text_embeds")},
         notes=["cond_drop_prob must be a number when a context is given (None > 0 raises)"],
+    ))
+
+    out.append(Case(
+        name="maskgit_cond_scale",
+        checks="MaskGit.forward_with_cond_scale(cond_scale=3): null + (cond - null) * 3, cond with cond_drop_prob 0, null with "
+               "cond_drop_prob 1 (prob_mask_like(b, 0) is all false: every text key masked, only the 2 null kv attended)",
+        module="phenaki_pytorch.phenaki_pytorch.MaskGit.forward_with_cond_scale",
+        ctor=mg,
+        build=lambda: with_cond_scale(MaskGit)(**mg),
+        inputs=cond_inputs(51, video_mask=True),
+        args=[In("x")],
+        kwargs={"cond_scale": 3.0, "text_mask": In("text_mask"), "video_mask": In("video_mask"),
+                "video_patch_shape": PATCH, "context": In("text_embeds")},
+    ))
+
+    def dropout_inputs():
+        out = cond_inputs(61, video_mask=True)()
+        out["keep_mask"] = bool_mask([True, False])
+        return out
+
+    out.append(Case(
+        name="maskgit_cond_dropout",
+        checks="MaskGit conditional dropout, cond_drop_prob 0.5: text_mask = keep_mask[:, None] & text_mask with the "
+               "prob_mask_like((b,), 0.5) draw given as keep_mask [True, False]",
+        module="phenaki_pytorch.phenaki_pytorch.MaskGit",
+        ctor=mg,
+        build=lambda: MaskGitKeepMask(**mg),
+        inputs=dropout_inputs,
+        args=[In("x")],
+        kwargs={"cond_drop_prob": 0.5, "keep_mask": In("keep_mask"), "text_mask": In("text_mask"),
+                "video_mask": In("video_mask"), "video_patch_shape": PATCH, "context": In("text_embeds")},
+        notes=["keep_mask replaces the call's one random draw (prob_mask_like) through a subclass of MaskGit"],
+    ))
+
+    out.append(Case(
+        name="token_critic_cond_scale",
+        checks="TokenCritic.forward_with_cond_scale(cond_scale=2.5): null + (cond - null) * 2.5 (null: cond_drop_prob 1)",
+        module="phenaki_pytorch.phenaki_pytorch.TokenCritic.forward_with_cond_scale",
+        ctor=tc,
+        build=lambda: with_cond_scale(TokenCritic)(**tc),
+        inputs=cond_inputs(71, video_mask=True),
+        args=[In("x")],
+        kwargs={"cond_scale": 2.5, "text_mask": In("text_mask"), "video_mask": In("video_mask"),
+                "video_patch_shape": PATCH, "context": In("text_embeds")},
     ))
     return out
 

@@ -40,10 +40,20 @@ public enum Benchmarks {
     /// `memoryBudget`: the most activation-arena bytes a compiled plan may take (rematerialising
     /// to fit; see `CompileOptions.memoryBudget`).
     /// `config` and `frames` size the Phenaki cases (default config: the `tiny` variant; default
-    /// frames: `PhenakiModels.defaultFrames`); the other cases ignore them.
+    /// frames: `PhenakiModels.defaultFrames`); the other cases ignore them. `critic` (maskgit-train
+    /// only) times the full Phenaki training loss instead (`PhenakiLossModel`: cosine-schedule
+    /// masking, masked cross-entropy and, unless `.none`, the critic), its draws from an RNG key.
     public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false,
                            memoryBudget: Int? = nil, config: PhenakiConfig? = nil, frames: Int? = nil,
-                           configName: String? = nil) throws -> BenchResult {
+                           configName: String? = nil, critic: PhenakiLossModel.CriticChoice? = nil) throws -> BenchResult {
+        if let critic {
+            guard which == .maskgitTrain else {
+                throw BenchError(description: "--critic applies to maskgit-train, not '\(which.rawValue)'")
+            }
+            return try phenakiLossTrain(config: config ?? PhenakiConfig.tiny, configName: configName ?? "tiny",
+                                        critic: critic, batch: batch ?? 1, frames: frames, steps: steps,
+                                        threads: threads, profile: profile, memoryBudget: memoryBudget)
+        }
         if which.isPhenaki {
             let config = config ?? PhenakiConfig.tiny
             let graph = try PhenakiModels.graph(named: which.rawValue, config: config, batch: batch ?? 1, frames: frames,
@@ -183,6 +193,66 @@ public enum Benchmarks {
         result.extra["threads"] = "\(threads)"
         result.extra["batch"] = "\(batch)"
         result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        if let memoryBudget {
+            result.extra["memory_budget"] = "\(memoryBudget)"
+            result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
+        }
+        result.profile = profileText
+        return result
+    }
+
+    /// The Phenaki training step (`PhenakiLossModel.trainingStep`) with `critic`: random ids in
+    /// 0..<num_tokens, normal text embeddings, a new RNG key every step.
+    static func phenakiLossTrain(config: PhenakiConfig, configName: String, critic: PhenakiLossModel.CriticChoice,
+                                 batch: Int, frames: Int?, steps: Int, threads: Int, profile: Bool,
+                                 memoryBudget: Int?) throws -> BenchResult {
+        let graph = try PhenakiLossModel.trainingStep(config: config, critic: critic, batch: batch, frames: frames,
+                                                      options: TrainingOptions(weightDecay: 0.01))
+        let start = Date()
+        let plan = try compile(graph, options: CompileOptions(memoryBudget: memoryBudget))
+        let compileSeconds = Date().timeIntervalSince(start)
+        let session = try TrainingSession(plan: plan, threads: threads, seed: 0)
+        try session.setScalar(TrainingState.learningRate, 1e-4)
+        let numTokens = config.maskgit.numTokens
+        var feeds: [String: HostTensor] = [:]
+        for binding in plan.feeds where binding.role == .input && ["ids", "text"].contains(binding.name) {
+            let key = RNGKey(seed: UInt64(stableHash(binding.name)))
+            let count = binding.type.count
+            let scalars = binding.type.dtype == .int32
+                ? key.uniform(count: count).map { Double(min(Int($0 * Double(numTokens)), numTokens - 1)) }
+                : key.normal(count: count)
+            feeds[binding.name] = HostTensor(shape: binding.type.shape, dtype: binding.type.dtype, scalars: scalars)
+        }
+        // A fresh key per step, as a training loop feeds it (the step index in the second half).
+        func rng(_ step: Int) -> HostTensor { HostTensor(shape: [2], dtype: .int32, scalars: [7, Double(step)]) }
+        feeds[PhenakiLossModel.rngKeyName] = rng(0)
+        try session.step(feeds)  // warm-up
+        var times: [Double] = []
+        for step in 1...max(steps, 1) {
+            let t0 = Date()
+            try session.step([PhenakiLossModel.rngKeyName: rng(step)])
+            times.append(Date().timeIntervalSince(t0))
+        }
+        guard let loss = session.scalar("loss"), loss.isFinite else { throw BenchError(description: "the loss is not finite") }
+        let profileText = profile ? try profileReport(plan: plan, seconds: session.executor.profile()) : ""
+        var result = BenchResult(name: BenchCase.maskgitTrain.rawValue, stepSeconds: times, gflopPerStep: plan.flops / 1e9,
+                                 sgemmPeakGflops: sgemmPeak(threads: threads))
+        result.arenaBytes = plan.activationBytes
+        result.lowerBoundBytes = plan.lowerBoundBytes
+        result.persistentBytes = plan.persistentBytes
+        result.compileSeconds = compileSeconds
+        result.kernelsPerStep = plan.steps.count
+        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
+        result.extra["threads"] = "\(threads)"
+        result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        result.extra["batch"] = "\(batch)"
+        result.extra["frames"] = "\(frames ?? PhenakiModels.defaultFrames(for: "maskgit", config: config))"
+        result.extra["config"] = configName
+        result.extra["critic"] = critic.rawValue
+        result.extra["loss"] = String(format: "%.4f", loss)
+        for name in ["maskgit_loss", "critic_loss"] {
+            if let value = session.scalar(name) { result.extra[name] = String(format: "%.4f", value) }
+        }
         if let memoryBudget {
             result.extra["memory_budget"] = "\(memoryBudget)"
             result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"

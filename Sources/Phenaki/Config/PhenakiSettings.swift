@@ -27,6 +27,8 @@ public struct PhenakiSettings: Hashable, Sendable, ConfigValue {
     public var steps: Int
     public var sampleTemperature: Double
     /// Probability of dropping the text while training (classifier-free guidance); above 0.
+    /// `PhenakiLossModel` applies it; phenaki-pytorch 0.5.0's `Phenaki.forward` overwrites it
+    /// with 0 and never drops text (see `PhenakiLoss.condDropProb`).
     public var condDropProb: Double
     public var maxTextLen: Int
     /// Use MaskGit itself as the critic (`SelfCritic`); excludes a `critic` section.
