@@ -6,6 +6,7 @@ struct Phenaki: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phenaki",
         abstract: "Compile, inspect and run Phenaki text-to-video graphs on the CPU.",
-        subcommands: [DemoCommand.self, GraphCommand.self, CompileCommand.self, RunCommand.self, BenchCommand.self, ConfigCommand.self]
+        subcommands: [DemoCommand.self, GraphCommand.self, CompileCommand.self, RunCommand.self, BenchCommand.self, ConfigCommand.self,
+                      CViViTCommand.self, MaskGitCommand.self, CriticCommand.self]
     )
 }
