@@ -29,7 +29,7 @@ private struct GeneratorSetup {
 
     func graph(vgg: VGG16?, frames: Int? = nil, selection: FrameSelection) throws -> Graph {
         try CViViTGAN.generatorLossGraph(
-            cvivit: cvivit, quantizer: cvivit.quantizer(codebookSize: fixture.int("codebook_size")),
+            cvivit: cvivit, quantizer: .lfq(cvivit.quantizer(codebookSize: fixture.int("codebook_size"))),
             discriminator: discriminator, vgg: vgg, batch: video.shape[0], frames: frames ?? video.shape[2],
             frameSelection: selection)
     }
@@ -136,7 +136,7 @@ private func scalar(_ values: [String: HostTensor], _ name: String) -> Double { 
         let small = CViViT(dim: 16, imageSize: (16, 16), patchSize: (8, 8), temporalPatchSize: 2, spatialDepth: 1,
                            temporalDepth: 1, dimHead: 8, heads: 2)
         #expect(throws: CViViTGANError.vggImageSize(height: 16, width: 16)) {
-            try CViViTGAN.generatorLossGraph(cvivit: small, quantizer: small.quantizer(codebookSize: 64),
+            try CViViTGAN.generatorLossGraph(cvivit: small, quantizer: .lfq(small.quantizer(codebookSize: 64)),
                                              discriminator: Discriminator(dim: 1, imageSize: (16, 16)), vgg: VGG16(),
                                              batch: 1, frames: 3)
         }

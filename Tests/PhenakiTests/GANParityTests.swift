@@ -131,7 +131,7 @@ private func expectParametersInFixture(_ graph: Graph, _ fixture: ReferenceFixtu
         let vgg = f.narrowVGG(f.config["vgg"] as? [String: Any] ?? [:])
         let video = f.inputs["video"]!
         let graph = try CViViTGAN.generatorLossGraph(
-            cvivit: cvivit, quantizer: cvivit.quantizer(codebookSize: f.int("codebook_size")),
+            cvivit: cvivit, quantizer: .lfq(cvivit.quantizer(codebookSize: f.int("codebook_size"))),
             discriminator: discriminator, vgg: vgg, batch: video.shape[0], frames: video.shape[2], loss: .hinge,
             frameSelection: .input)
         try expectParametersInFixture(graph, f)

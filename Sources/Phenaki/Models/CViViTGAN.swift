@@ -91,7 +91,7 @@ public enum CViViTGAN {
     ///
     /// Differentiating `loss` for the generator step reaches the `discr.*` parameters too; the
     /// generator's optimizer must leave them alone, as phenaki-pytorch's trainer does.
-    public static func generatorLossGraph(cvivit: CViViT, quantizer: LFQ, discriminator: Discriminator, vgg: VGG16?,
+    public static func generatorLossGraph(cvivit: CViViT, quantizer: CViViTQuantizer, discriminator: Discriminator, vgg: VGG16?,
                                           batch: Int, frames: Int, loss: GANLoss = .hinge,
                                           frameSelection: FrameSelection = .random) throws -> Graph {
         if let reason = discriminator.sizeProblem { throw CViViTGANError.discriminatorSize(reason: reason) }
@@ -181,7 +181,7 @@ extension CViViTGAN {
         let c = config.cvivit
         guard c.useVGGAndGAN else { throw CViViTGANError.ganDisabled }
         let model = PhenakiModels.cvivitModel(c)
-        return try generatorLossGraph(cvivit: model, quantizer: model.quantizer(codebookSize: c.codebookSize),
+        return try generatorLossGraph(cvivit: model, quantizer: PhenakiModels.cvivitQuantizer(c, training: true),
                                       discriminator: discriminator(c), vgg: vgg, batch: batch, frames: frames,
                                       loss: ganLoss(c), frameSelection: frameSelection)
     }

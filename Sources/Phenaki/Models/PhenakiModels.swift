@@ -47,17 +47,31 @@ public enum PhenakiModelError: Error, Equatable, CustomStringConvertible {
 ///   `ids`, `text`, `text_mask`; outputs `logits` f32[b, n] and `loss`, the mean BCE-with-logits
 ///   against the float input `target` f32[b, n].
 ///
-/// Dropout and `cond_drop_prob` are not modelled (the graphs are deterministic).
+/// - `phenaki-loss`: the Phenaki training loss (`PhenakiLossModel`) on video codebook `ids`
+///   int32[b, n] and `text` (omitted when unconditional), its random draws from the RNG key
+///   `rng`; outputs `loss`, `maskgit_loss` and (with a critic) `critic_loss`. The critic is the
+///   `critic` section's TokenCritic, else the SelfCritic with `self_token_critic`, else none.
+/// - `phenaki-train`: the training step of `phenaki-loss`.
+/// - `discriminator`: the C-ViViT discriminator's loss on `real` and `fake` frames
+///   f32[b, channels, H, W]: `discr_loss` (hinge or BCE, `use_hinge_loss`), the in-graph
+///   `gradient_penalty` (weight 10) and `loss`, their sum. Built from `discr_base_dim`,
+///   `discr_attn_res_layers` and the image size whether or not `use_vgg_and_gan` is set.
+/// - `discriminator-train`: its training step (which differentiates the gradient penalty again).
+/// - `cvivit-gan`: C-ViViT's generator loss with the GAN term (`CViViTGAN.generatorLossGraph`)
+///   without the VGG perceptual term (no weights here): `recon_loss + aux_loss +
+///   adaptive_weight · gen_loss`, the frame picked by the RNG key `frame_key`.
+///
+/// Dropout is not modelled; `cond_drop_prob` only enters `phenaki-loss`.
 public enum PhenakiModels {
     /// Every Phenaki model name, in a stable order.
     public static let names = ["cvivit", "cvivit-train", "cvivit-encode", "cvivit-decode", "maskgit", "maskgit-train",
-                               "critic"]
+                               "critic", "phenaki-loss", "phenaki-train", "discriminator", "discriminator-train", "cvivit-gan"]
 
     /// The names with a training step of their own (`NAME-train`) or a loss to train.
     public static func hasLoss(_ name: String) -> Bool { !["cvivit-encode", "cvivit-decode"].contains(name) }
 
     /// Whether `name` is a C-ViViT graph (frames need only suit the temporal patch size).
-    static func isCViViT(_ name: String) -> Bool { name.hasPrefix("cvivit") }
+    static func isCViViT(_ name: String) -> Bool { name.hasPrefix("cvivit") || name.hasPrefix("discriminator") }
 
     /// The default frame count: the most frames within every max_seq_len for MaskGit and the critic;
     /// 17 for C-ViViT when 17 frames suit the temporal patch and fit in max_seq_len, else
@@ -124,8 +138,33 @@ public enum PhenakiModels {
         case "maskgit": return try maskgit(config, batch: batch, frames: frames)
         case "maskgit-train":
             return try trainingGraph(maskgit(config, batch: batch, frames: frames), loss: "loss", options: training)
+        case "discriminator":
+            return try CViViTGAN.discriminatorLossGraph(discriminator: CViViTGAN.discriminator(config.cvivit),
+                                                        batch: batch, loss: CViViTGAN.ganLoss(config.cvivit))
+        case "discriminator-train":
+            let forward = try CViViTGAN.discriminatorLossGraph(discriminator: CViViTGAN.discriminator(config.cvivit),
+                                                               batch: batch, loss: CViViTGAN.ganLoss(config.cvivit))
+            return try trainingGraph(forward, loss: "loss", options: training)
+        case "cvivit-gan":
+            let c = config.cvivit
+            return try CViViTGAN.generatorLossGraph(
+                cvivit: cvivitModel(c), quantizer: cvivitQuantizer(c, training: true),
+                discriminator: CViViTGAN.discriminator(c), vgg: nil, batch: batch, frames: frames,
+                loss: CViViTGAN.ganLoss(c))
+        case "phenaki-loss":
+            return try PhenakiLossModel.graph(config: config, critic: lossCritic(config), batch: batch, frames: frames)
+        case "phenaki-train":
+            return try PhenakiLossModel.trainingStep(config: config, critic: lossCritic(config), batch: batch,
+                                                     frames: frames, options: training)
         default: return try critic(config, batch: batch, frames: frames)
         }
+    }
+
+    /// The critic the Phenaki loss trains: the `critic` section's TokenCritic, else the
+    /// SelfCritic when `self_token_critic` is set, else none.
+    static func lossCritic(_ config: PhenakiConfig) -> PhenakiLossModel.CriticChoice {
+        if config.critic != nil { return .token }
+        return config.phenaki.selfTokenCritic ? .selfCritic : .none
     }
 
     // MARK: C-ViViT
