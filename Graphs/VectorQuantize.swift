@@ -13,11 +13,13 @@ import TensorGraph
 /// used l2-normalised: PyTorch's rows are always unit (both its init and its EMA update
 /// normalise), so on loaded weights this is the identity up to rounding, and it makes this
 /// package's own random init a valid cosine codebook. No gradient reaches it (as in PyTorch).
-/// The state_dict's `_codebook.initted`, `_codebook.cluster_size` and `_codebook.embed_avg` are
-/// EMA bookkeeping that `WeightPolicy.phenaki` accepts and ignores.
 ///
-/// Not modelled: the EMA codebook update of training mode (`cluster_size`, `embed_avg`, decay
-/// 0.8), so a Swift training step leaves the codebook as it is.
+/// Training mode learns the codebook as `CosineSimCodebook.forward` does, by EMA rather than by
+/// gradient: `_codebook.embed`, `_codebook.cluster_size` [1, codebookSize] and
+/// `_codebook.embed_avg` [1, codebookSize, dim] are buffers (`Tracer.bufferUpdate(of:to:)`), so a
+/// training graph writes their EMA update to `next:` and the optimizer never touches them. The
+/// state_dict's `_codebook.initted` is a constant 1 (no k-means init) that `WeightPolicy.phenaki`
+/// accepts; eval mode declares only `_codebook.embed` and the policy accepts the other two.
 public struct VectorQuantize {
     public let dim: Int
     public let codebookSize: Int
@@ -26,23 +28,34 @@ public struct VectorQuantize {
     /// PyTorch's `self.training`: straight-through output and commitment loss. In eval mode the
     /// output is the codebook row (no gradient to the input) and the loss is 0.
     public let training: Bool
+    /// The EMA decay of the codebook update (vector-quantize-pytorch's `decay`).
+    public let decay: Double
+    /// The Laplace smoothing of cluster sizes in the codebook update (`eps`).
+    public let epsilon: Double
 
-    public init(dim: Int, codebookSize: Int, commitmentWeight: Double = 1, training: Bool = true) {
+    public init(dim: Int, codebookSize: Int, commitmentWeight: Double = 1, training: Bool = true,
+                decay: Double = 0.8, epsilon: Double = 1e-5) {
         precondition(dim >= 1 && codebookSize >= 1, "VectorQuantize: dim and codebookSize must be positive")
         self.dim = dim
         self.codebookSize = codebookSize
         self.commitmentWeight = commitmentWeight
         self.training = training
+        self.decay = decay
+        self.epsilon = epsilon
+    }
+
+    /// The codebook parameter `_codebook.embed` [1, codebookSize, dim] as stored.
+    func embedParameter(_ t: Tracer) -> Tensor {
+        // kaiming_uniform_ on (1, K, d) has fan_in K·d: bound sqrt(6 / (K·d)); rows are normalised on use.
+        let bound = (6.0 / Double(codebookSize * dim)).squareRoot()
+        return t.scope("_codebook") {
+            t.parameter("embed", [1, codebookSize, dim], .uniform(low: -bound, high: bound))
+        }
     }
 
     /// The codebook [codebookSize, dim] with unit rows (parameter `_codebook.embed`).
     public func codebook(_ t: Tracer) -> Tensor {
-        // kaiming_uniform_ on (1, K, d) has fan_in K·d: bound sqrt(6 / (K·d)); rows are normalised below.
-        let bound = (6.0 / Double(codebookSize * dim)).squareRoot()
-        let embed = t.scope("_codebook") {
-            t.parameter("embed", [1, codebookSize, dim], .uniform(low: -bound, high: bound))
-        }
-        return embed.reshape([codebookSize, dim]).l2Normalize(axis: -1).stopGradient()
+        embedParameter(t).reshape([codebookSize, dim]).l2Normalize(axis: -1).stopGradient()
     }
 
     /// `VectorQuantize.forward(x, mask=mask)` for x [b, n, dim] (or any [..., dim] without a
@@ -80,7 +93,51 @@ public struct VectorQuantize {
             auxLoss = t.constant(0)
         }
         if let mask { out = select(mask.reshape([-1, 1]), out, input.reshape([-1, dim])) }
+        if training { updateCodebook(t, normalizedInput: x, indices: indices, codebook: embed, mask: mask) }
         return (out.reshape(lead + [dim]), indices.reshape(lead), auxLoss)
+    }
+
+    /// Records the EMA codebook update of one training forward (`CosineSimCodebook.forward`):
+    ///
+    ///     bins         = Σ_n onehot[n, k]              (tokens kept by `mask` only)
+    ///     embed_sum    = onehotᵀ · x̂
+    ///     cluster_size = lerp(cluster_size, bins, 1 − decay)
+    ///     embed_avg    = lerp(embed_avg, embed_sum, 1 − decay)
+    ///     smoothed     = (cluster_size + ε) / (Σ cluster_size + K ε) · Σ cluster_size
+    ///     embed        = l2norm(embed_avg / smoothed)
+    ///
+    /// PyTorch starts with `embed_avg = embed.clone()` and `cluster_size = 0`, and every update
+    /// with a kept token makes Σ cluster_size positive; so Σ cluster_size = 0 means a codebook
+    /// never updated, whose `embed_avg` is its codebook. The graph reads `embed_avg` as the
+    /// (normalised) codebook then, so this package's own init can start `embed_avg` at zeros and
+    /// still follow PyTorch's first update exactly. (A batch whose tokens are all masked out gives
+    /// 0 / 0, NaN, as in PyTorch.)
+    func updateCodebook(_ t: Tracer, normalizedInput x: Tensor, indices: Tensor, codebook: Tensor, mask: Tensor?) {
+        let (k, d) = (codebookSize, dim)
+        let (clusterSize, embedAvg) = t.scope("_codebook") {
+            (t.parameter("cluster_size", [1, k], .zeros), t.parameter("embed_avg", [1, k, d], .zeros))
+        }
+        // Per-code token counts and sums by scatter-add (PyTorch's one-hot products, without an
+        // [n, K] one-hot); masked-out tokens count zero.
+        let n = x.shape[0]
+        let kept = mask.map { $0.reshape([n]).cast(.float32) } ?? t.constant(1, [n])
+        let bins = kept.scatterAdd(indices, axis: 0, size: k)
+        let embedSum = (x.stopGradient() * kept.reshape([n, 1])).scatterAdd(indices, axis: 0, size: k)
+
+        let oldSize = clusterSize.reshape([k])
+        let fresh = (oldSize.sum() .<= 0).cast(.float32)
+        let oldAvg = embedAvg.reshape([k, d])
+        let startAvg = oldAvg + fresh * (codebook - oldAvg)
+
+        let newSize = oldSize + (bins - oldSize) * (1 - decay)
+        let newAvg = startAvg + (embedSum - startAvg) * (1 - decay)
+        let total = newSize.sum()
+        let smoothed = (newSize + epsilon) / (total + Double(k) * epsilon) * total
+        let newEmbed = (newAvg / smoothed.reshape([k, 1])).l2Normalize(axis: -1)
+
+        t.bufferUpdate(of: clusterSize, to: newSize.reshape([1, k]))
+        t.bufferUpdate(of: embedAvg, to: newAvg.reshape([1, k, d]))
+        t.bufferUpdate(of: embedParameter(t), to: newEmbed.reshape([1, k, d]))
     }
 
     /// `codebook[indices]` (phenaki-pytorch's `decode_from_codebook_indices` for VQ): the codes

@@ -14,6 +14,12 @@ public final class Tracer {
     private var parameterIDs: [String: NodeID] = [:]
     /// Names of inputs and RNG keys (parameters are in `parameterIDs`); one namespace for all.
     private var sourceNames: Set<String> = []
+    /// Buffer updates recorded by `bufferUpdate(of:to:)`, in order: the buffer's parameter name
+    /// and its new value. `finish` adds each as the output `update:<name>`.
+    public private(set) var bufferUpdates: [(name: String, value: Tensor)] = []
+
+    /// The output-name prefix of buffer updates: `update:<parameter name>`.
+    public static let bufferUpdatePrefix = "update:"
 
     /// Starts a new, empty trace.
     public init() { graph = Graph() }
@@ -40,10 +46,17 @@ public final class Tracer {
     }
 
     /// Ends the trace: throws the first error, else returns the verified graph.
+    ///
+    /// The outputs are `outputs`, then `update:<name>` for every buffer update recorded with
+    /// `bufferUpdate(of:to:)` (unless `outputs` already names it).
     public func finish(outputs: [(String, Tensor)]) throws(GraphError) -> Graph {
         if let firstError { throw firstError }
         var result = graph
         result.outputs = outputs.map { GraphOutput(name: $0.0, node: $0.1.id) }
+        let named = Set(outputs.map(\.0))
+        for update in bufferUpdates where !named.contains(Self.bufferUpdatePrefix + update.name) {
+            result.outputs.append(GraphOutput(name: Self.bufferUpdatePrefix + update.name, node: update.value.id))
+        }
         try verify(result)
         return result
     }
@@ -114,6 +127,33 @@ public final class Tracer {
         let t = record(.parameter(name: fullName, initializer: initializer), [], declared: type)
         parameterIDs[fullName] = t.id
         return t
+    }
+
+    /// Records that one forward pass replaces the buffer `buffer` (a parameter of this trace, e.g.
+    /// `VectorQuantize`'s `_codebook.embed`) with `newValue`, as a PyTorch module that writes a
+    /// registered buffer in `forward` does (EMA codebooks, running statistics).
+    ///
+    /// A buffer is state that the forward pass updates and the optimizer leaves alone: the graph
+    /// gets the output `update:<name>`, and `trainingGraph` writes it to `next:<name>` on every
+    /// run (every micro-batch) with no gradient step, Adam moments, weight decay or clipping. A
+    /// forward-only graph just exposes the output; a caller that wants PyTorch's training-mode
+    /// state copies it back itself.
+    ///
+    /// A graph is one forward pass: when the same buffer is updated again in one trace (the
+    /// codebook ids of a batch traced beside its reconstruction), the first update is kept and
+    /// the later ones are dropped, so each buffer has one next value.
+    public func bufferUpdate(of buffer: Tensor, to newValue: Tensor) {
+        guard case .parameter(let name, _) = graph[buffer.id].op else {
+            if firstError == nil { firstError = .invalid("bufferUpdate(of:to:) needs a parameter, got a \(graph[buffer.id].op) node in scope \(scope)") }
+            return
+        }
+        let (old, new) = (graph[buffer.id].type, graph[newValue.id].type)
+        guard old == new else {
+            if firstError == nil { firstError = .invalid("the update of buffer \(name) is \(new), the buffer is \(old)") }
+            return
+        }
+        if bufferUpdates.contains(where: { $0.name == name }) { return }
+        bufferUpdates.append((name, newValue))
     }
 
     /// Declares a run-time input called `name`.

@@ -127,7 +127,9 @@ private func firstFrames(_ video: HostTensor, _ frames: Int) -> HostTensor {
     }
 
     /// A whole phenaki-pytorch state_dict loads under `.phenaki`: VectorQuantize's EMA buffers
-    /// and LFQ's bit mask are accepted for the stated reason; `.strict` refuses them.
+    /// `cluster_size` and `embed_avg` load into this training-mode graph (they are its buffers),
+    /// its `initted` flag and LFQ's bit mask are accepted for the stated reason; `.strict`
+    /// refuses those.
     @Test func stateDictsLoad() throws {
         let vqFixture = try ReferenceFixture("quantizers", "cvivit_vq")
         let vqFile = try SafeTensorsFile.read(path: fixturePath("cvivit_vq"))
@@ -135,11 +137,9 @@ private func firstFrames(_ video: HostTensor, _ frames: Int) -> HostTensor {
         let vqMatch = matchWeights(vqFile.tensors, for: vqGraph)
         #expect(vqMatch.mismatches.isEmpty, "\(vqMatch.mismatches)")
         let ema = vqMatch.tolerated.filter { $0.reason == .vectorQuantizeEMAState }
-        #expect(ema == [
-            ToleratedWeight(name: "vq._codebook.cluster_size", shape: [1, 32], reason: .vectorQuantizeEMAState),
-            ToleratedWeight(name: "vq._codebook.embed_avg", shape: [1, 32, 16], reason: .vectorQuantizeEMAState),
-            ToleratedWeight(name: "vq._codebook.initted", shape: [1], reason: .vectorQuantizeEMAState),
-        ])
+        #expect(ema == [ToleratedWeight(name: "vq._codebook.initted", shape: [1], reason: .vectorQuantizeEMAState)])
+        #expect(vqMatch.parameters["vq._codebook.cluster_size"]?.shape == [1, 32])
+        #expect(vqMatch.parameters["vq._codebook.embed_avg"]?.shape == [1, 32, 16])
         #expect(vqMatch.parameters["vq._codebook.embed"]?.shape == [1, 32, 16])
         let strict = matchWeights(vqFile.tensors, for: vqGraph, policy: .strict)
         #expect(strict.mismatches.contains(.unexpected(name: "vq._codebook.initted", shape: [1])))

@@ -32,6 +32,57 @@ private let zeroGradients = ["grad:spatial_rel_pos_bias.net.2.bias": "grad:spati
         }
     }
 
+    /// The EMA codebook update of `VectorQuantize(16, 32, use_cosine_sim=True)` in training mode:
+    /// two forwards, `vq(x1, mask=mask1)` then `vq(x2)`, each fed the buffers the previous one wrote
+    /// (`update:_codebook.*`), against vector-quantize-pytorch's `embed`, `cluster_size` and
+    /// `embed_avg` after each, on both backends. Started from PyTorch's fresh state
+    /// (`embed_avg = embed`) and from this package's (`embed_avg = 0`): the same updates.
+    @Test func vectorQuantizeEMAUpdate() throws {
+        let f = try ReferenceFixture("quantizers", "vq_ema")
+        let vq = VectorQuantize(dim: f.int("dim"), codebookSize: f.int("codebook_size"))
+        func forward(masked: Bool) throws -> Graph {
+            let t = Tracer()
+            let (q, ids, loss) = vq(t.input("x", [2, 18, 16]), mask: masked ? t.input("mask", [2, 18], .bool) : nil)
+            return try t.finish(outputs: [("quantized", q), ("indices", ids), ("commit_loss", loss)])
+        }
+        let steps = [(try forward(masked: true), ["x": f.inputs["x1"]!, "mask": f.inputs["mask1"]!]),
+                     (try forward(masked: false), ["x": f.inputs["x2"]!])]
+        let buffers = ["embed", "cluster_size", "embed_avg"]
+        for graph in steps.map(\.0) {
+            #expect(try bufferUpdates(of: graph).keys.sorted() == buffers.map { "_codebook." + $0 }.sorted())
+        }
+        var zeroAverage = f.weights
+        zeroAverage["_codebook.embed_avg"] = .zeros([1, 32, 16], dtype: .float32)
+        let plans = try steps.map { try compile($0.0) }
+        var worst: [String: Double] = [:]
+        for (start, state0) in [("pytorch init", f.weights), ("zero embed_avg", zeroAverage)] {
+            for backend in ["reference interpreter", "compiled plan"] {
+                var state = state0
+                for (i, (graph, inputs)) in steps.enumerated() {
+                    let feeds = state.merging(inputs) { a, _ in a }
+                    let out = backend == "compiled plan"
+                        ? try PlanExecutor(plan: plans[i], threads: 2).run(feeds: feeds)
+                        : try ReferenceInterpreter(precision: .float64).run(graph, feeds: feeds)
+                    let label = "\(start), \(backend), forward \(i + 1)"
+                    let ids = try #require(out["indices"])
+                    #expect(ids.scalars == f.outputs["indices_\(i + 1)"]!.scalars, "\(label): ids")
+                    var checks = [("quantized", "quantized"), ("commit_loss", "commit_loss")]
+                    checks += buffers.map { (Tracer.bufferUpdatePrefix + "_codebook." + $0, $0) }
+                    for (output, reference) in checks {
+                        let actual = try #require(out[output], "\(label): no \(output)")
+                        let expected = f.outputs["\(reference)_\(i + 1)"]!
+                        #expect(actual.shape == expected.shape, "\(label) \(output)")
+                        let error = relativeError(actual, expected)
+                        worst[reference] = max(worst[reference] ?? 0, error)
+                        #expect(error <= 1e-4, "\(label) \(output): relative error \(error)")
+                    }
+                    for name in buffers { state["_codebook." + name] = out[Tracer.bufferUpdatePrefix + "_codebook." + name] }
+                }
+            }
+        }
+        print("vq_ema parity: \(worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+    }
+
     /// `FSQ([8, 5, 5, 5], dim 16)` (projections) and `FSQ([8, 6, 5])` (none): quantized values,
     /// ids, `indices_to_codes` of the reference ids, gradients wrt x and the projections.
     @Test(arguments: ["fsq", "fsq_noproj"]) func fsq(_ name: String) throws {

@@ -9,6 +9,10 @@ with a video_frame_mask, and in image mode. Cases under Tests/Fixtures/quantizer
   vq_mask     the same with mask [2, 18] (bool): masked-out tokens pass through, the commitment
               loss is the mean over kept tokens.
   vq_eval     the same module in eval mode: quantized = codebook[indices], loss 0.
+  vq_ema      the codebook's EMA update (CosineSimCodebook.forward in training mode): two training
+              forwards of the same module, vq(x1, mask=mask1) then vq(x2), from the fresh state
+              (cluster_size 0, embed_avg = embed). After forward i: quantized_i, indices_i,
+              commit_loss_i and the buffers embed_i, cluster_size_i, embed_avg_i.
   fsq         FSQ(levels=[8, 5, 5, 5], dim=16) (projections) on 2 * x: quantized, indices, codes
               (indices_to_codes(indices, project_out=False)), grad:project_* and grad_input:x of
               L = (quantized * grad_weight).sum().
@@ -61,7 +65,7 @@ from phenaki_pytorch.cvivit import CViViT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT = REPO_ROOT / "Tests" / "Fixtures" / "quantizers"
-SIZE_LIMIT = 700_000
+SIZE_LIMIT = 790_000
 MIN_GAP = 1e-4
 
 CTOR = dict(dim=16, codebook_size=32, image_size=(8, 12), patch_size=(4, 3), temporal_patch_size=2,
@@ -137,6 +141,38 @@ def vq_case(name, masked=False, training=True):
         "min_top2_cosine_gap": cosine_gap(x.detach(), state["_codebook.embed"]),
     })
     print(f"{name}: commit {float(loss):.6g}")
+
+
+def vq_ema_case(name):
+    torch.manual_seed(seed_of("vq"))
+    vq = VectorQuantize(dim=16, codebook_size=32, use_cosine_sim=True).train()
+    state = copy.deepcopy(vq.state_dict())
+    x1, x2 = randn((2, 18, 16), "vq-ema-x1"), randn((2, 18, 16), "vq-ema-x2b")
+    mask1 = torch.ones(2, 18, dtype=torch.bool)
+    mask1[0, 11:] = False
+    mask1[1, 1::4] = False
+    inputs = {"x1": x1, "mask1": mask1, "x2": x2}
+    outputs, gaps = {}, []
+    with torch.no_grad():
+        for i, (x, mask) in enumerate([(x1, mask1), (x2, None)], start=1):
+            gaps.append(cosine_gap(x, vq._codebook.embed))
+            check_gap(f"{name} forward {i}", gaps[-1])
+            q, idx, loss = vq(x, mask=mask)
+            outputs.update({f"quantized_{i}": q, f"indices_{i}": idx.int(), f"commit_loss_{i}": loss.reshape(()),
+                            # the buffers change in place: store copies
+                            f"embed_{i}": vq._codebook.embed.clone(),
+                            f"cluster_size_{i}": vq._codebook.cluster_size.clone(),
+                            f"embed_avg_{i}": vq._codebook.embed_avg.clone()})
+    write(name, state, inputs, outputs, {
+        "module": "vector_quantize_pytorch.VectorQuantize",
+        "constructor_kwargs": {"dim": 16, "codebook_size": 32, "use_cosine_sim": True},
+        "mode": "train",
+        "call": "vq(x1, mask=mask1); vq(x2): the buffers _codebook.{embed, cluster_size, embed_avg} after each",
+        "weights": "state_dict before the first forward (the fresh codebook: cluster_size 0, embed_avg = embed)",
+        "min_top2_cosine_gap": min(gaps),
+    })
+    hit = int((outputs["cluster_size_2"] > 0).sum())
+    print(f"{name}: {hit} of 32 codes hit, commit {float(outputs['commit_loss_2']):.6g}")
 
 
 # MARK: FSQ
@@ -283,6 +319,7 @@ def main():
     vq_case("vq")
     vq_case("vq_mask", masked=True)
     vq_case("vq_eval", training=False)
+    vq_ema_case("vq_ema")
     fsq_case("fsq", [8, 5, 5, 5], 16)
     fsq_case("fsq_noproj", [8, 6, 5], 3)
     mask = torch.ones(BATCH, FRAMES, dtype=torch.bool)

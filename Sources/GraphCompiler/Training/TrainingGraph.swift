@@ -30,7 +30,8 @@ public struct TrainingOptions: Hashable, Sendable {
 }
 
 /// Names of the state a training graph reads and writes. A run reads `<state>` inputs and
-/// writes `next:<state>` outputs; the session copies each output back to its input.
+/// writes `next:<state>` outputs; the session copies each output back to its input. Parameters
+/// (buffers included: their `next:` is the forward's `update:<name>`) are state the same way.
 public enum TrainingState {
     public static let step = "train.step"                 // f32[]: updates done so far
     public static let micro = "train.micro"               // f32[]: micro-batch index 0..<k
@@ -51,11 +52,27 @@ public enum TrainingState {
 /// The parameter update is written as outputs `next:<parameter>`; optimizer state likewise.
 /// With accumulation k, gradients are summed into `accum:` state and the update (and the
 /// step counter) only moves when `train.micro` is k-1.
+///
+/// Buffers — parameters that `forward` updates itself, exposed as outputs `update:<name>`
+/// (`Tracer.bufferUpdate(of:to:)`) — are not trained: they get no gradient, Adam moments,
+/// weight decay, accumulator or share of the clipping norm, and `next:<name>` is the forward's
+/// update on every run, micro-batches included, as PyTorch's forward writes its buffers on every
+/// call. With `ema` on they get `ema:` state blended like the weights (ema_pytorch 0.8.3 lerps
+/// floating-point buffers as it lerps parameters).
 public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptions) throws -> Graph {
-    let joint = try addingParameterGradients(to: forward, loss: loss)
+    guard let lossNode = forward.output(loss) else {
+        throw GraphError.invalid("the graph has no output called \(loss); its outputs are "
+            + forward.outputs.map(\.name).joined(separator: ", "))
+    }
+    let buffers = try bufferUpdates(of: forward)
+    let parameters = forward.parameters
+    let trained = parameters.filter { buffers[$0.name] == nil }
+    guard !trained.isEmpty else {
+        throw GraphError.invalid("the model has no parameters to train (only buffers that its forward pass updates)")
+    }
+    let (joint, gradientNodes) = try gradients(of: lossNode, withRespectTo: trained.map(\.node.id), in: forward)
     let tracer = Tracer(extending: joint)
     var outputs: [(String, Tensor)] = forward.outputs.map { ($0.name, tracer.tensor($0.node)) }
-    let parameters = forward.parameters
 
     try tracer.withScopePath(["optimizer"]) {
         let step = tracer.input(TrainingState.step, [])
@@ -66,8 +83,8 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
 
         // Gradients (summed over micro-batches when accumulating).
         var grads: [Tensor] = []
-        for p in parameters {
-            let g = tracer.tensor(joint.output(gradientOutputPrefix + p.name)!)
+        for (p, gradient) in zip(trained, gradientNodes) {
+            let g = tracer.tensor(gradient)
             if options.gradientAccumulation > 1 {
                 let acc = tracer.input(TrainingState.accumulator(p.name), p.node.type.shape)
                 let total = acc + g
@@ -80,8 +97,7 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
         }
         // Global norm over all gradients, and the clipping factor min(1, max / (norm + 1e-6)).
         let squares = grads.map { $0.square().sum() }
-        guard let firstSquare = squares.first else { throw GraphError.invalid("the model has no parameters to train") }
-        let norm = squares.dropFirst().reduce(firstSquare, +).sqrt()
+        let norm = squares.dropFirst().reduce(squares[0], +).sqrt()
         outputs.append((TrainingState.gradNorm, norm))
         if let maxNorm = options.maxGradNorm {
             let factor = (maxNorm / (norm + 1e-6)).minimum(1.0)
@@ -91,20 +107,28 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
         let correction1 = 1.0 - tracer.constant(options.beta1).pow(t)
         let correction2 = 1.0 - tracer.constant(options.beta2).pow(t)
         let emaDecay = options.ema ? tracer.input(TrainingState.emaDecay, []) : nil
-        for (p, g) in zip(parameters, grads) {
+        var gradientOf = Dictionary(uniqueKeysWithValues: zip(trained.map(\.name), grads))
+        for p in parameters {
             let shape = p.node.type.shape
             let w = tracer.tensor(p.node.id)
-            let m = tracer.input(TrainingState.firstMoment(p.name), shape)
-            let v = tracer.input(TrainingState.secondMoment(p.name), shape)
-            let m2 = m * options.beta1 + g * (1 - options.beta1)
-            let v2 = v * options.beta2 + g.square() * (1 - options.beta2)
-            let decay = shape.count >= 2 ? options.weightDecay : 0
-            let decayed = decay == 0 ? w : w * (1.0 - lr * decay)
-            let updated = decayed - lr * (m2 / correction1) / ((v2 / correction2).sqrt() + options.epsilon)
-            let newW = select(apply, updated, w)
-            outputs.append((TrainingState.nextPrefix + p.name, newW))
-            outputs.append((TrainingState.nextPrefix + TrainingState.firstMoment(p.name), select(apply, m2, m)))
-            outputs.append((TrainingState.nextPrefix + TrainingState.secondMoment(p.name), select(apply, v2, v)))
+            let newW: Tensor
+            if let update = buffers[p.name] {
+                newW = tracer.tensor(update)
+                outputs.append((TrainingState.nextPrefix + p.name, newW))
+            } else {
+                let g = gradientOf.removeValue(forKey: p.name)!
+                let m = tracer.input(TrainingState.firstMoment(p.name), shape)
+                let v = tracer.input(TrainingState.secondMoment(p.name), shape)
+                let m2 = m * options.beta1 + g * (1 - options.beta1)
+                let v2 = v * options.beta2 + g.square() * (1 - options.beta2)
+                let decay = shape.count >= 2 ? options.weightDecay : 0
+                let decayed = decay == 0 ? w : w * (1.0 - lr * decay)
+                let updated = decayed - lr * (m2 / correction1) / ((v2 / correction2).sqrt() + options.epsilon)
+                newW = select(apply, updated, w)
+                outputs.append((TrainingState.nextPrefix + p.name, newW))
+                outputs.append((TrainingState.nextPrefix + TrainingState.firstMoment(p.name), select(apply, m2, m)))
+                outputs.append((TrainingState.nextPrefix + TrainingState.secondMoment(p.name), select(apply, v2, v)))
+            }
             if let emaDecay {
                 let e = tracer.input(TrainingState.ema(p.name), shape)
                 let blended = e * emaDecay + newW * (1.0 - emaDecay)
@@ -116,4 +140,24 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
                         select(apply, micro * 0.0, micro + 1.0)))
     }
     return try tracer.finish(outputs: outputs)
+}
+
+/// The buffers of `graph`: the node of each output `update:<name>`, by parameter name. Throws when
+/// such an output names no parameter or has another type than it.
+public func bufferUpdates(of graph: Graph) throws -> [String: NodeID] {
+    var parameterTypes: [String: TensorType] = [:]
+    for p in graph.parameters { parameterTypes[p.name] = p.node.type }
+    var updates: [String: NodeID] = [:]
+    for output in graph.outputs where output.name.hasPrefix(Tracer.bufferUpdatePrefix) {
+        let name = String(output.name.dropFirst(Tracer.bufferUpdatePrefix.count))
+        guard let type = parameterTypes[name] else {
+            throw GraphError.invalid("output \(output.name) updates a buffer, but the graph has no parameter \(name); "
+                + "rename the output or declare the buffer with Tracer.parameter")
+        }
+        guard graph[output.node].type == type else {
+            throw GraphError.invalid("output \(output.name) is \(graph[output.node].type), the buffer \(name) is \(type)")
+        }
+        updates[name] = output.node
+    }
+    return updates
 }

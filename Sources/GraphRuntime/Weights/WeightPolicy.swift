@@ -29,10 +29,13 @@ public struct WeightPolicy: Equatable, Sendable {
     /// - `<p>.mask` of vector-quantize-pytorch's `LFQ` (`vq.mask`): the integer bit weights
     ///   2^(n-1), …, 2, 1, constants of the graph. Accepted only with exactly those values; other
     ///   values would change the ids, so they are an error.
-    /// - `<p>._codebook.initted`, `<p>._codebook.cluster_size`, `<p>._codebook.embed_avg` of
-    ///   `VectorQuantize` when the graph declares `<p>._codebook.embed`: the state of its EMA
-    ///   codebook update, which only training in PyTorch reads. Accepted when the shapes fit the
-    ///   codebook; an `initted` of 0 (a codebook still waiting for its k-means init) is an error.
+    /// - `<p>._codebook.initted` of `VectorQuantize` when the graph declares `<p>._codebook.embed`,
+    ///   and `<p>._codebook.cluster_size`, `<p>._codebook.embed_avg` when the graph declares the
+    ///   codebook but not them: the state of its EMA codebook update. A training-mode graph declares
+    ///   `cluster_size` and `embed_avg` as buffers, so they load (and are checked) like any
+    ///   parameter; an eval-mode graph never reads them. Accepted when the shapes fit the codebook;
+    ///   an `initted` of 0 (a codebook still waiting for its k-means init, which the graph does
+    ///   not model) is an error.
     public static let phenaki = WeightPolicy(tolerances: [
         .emptyTensor, .absentSubmodule("vgg"), .absentSubmodule("discr"), .selfAttentionContextNorm,
         .zeroLayerNormBeta, .lfqBitMask, .vectorQuantizeEMAState,
@@ -55,7 +58,8 @@ public enum WeightTolerance: Equatable, Sendable, CustomStringConvertible {
     case zeroLayerNormBeta
     /// LFQ's integer `*.mask` buffer holding 2^(n-1), …, 1.
     case lfqBitMask
-    /// `VectorQuantize`'s EMA buffers beside a declared `*._codebook.embed`.
+    /// `VectorQuantize`'s EMA buffers that the graph does not declare, beside a declared
+    /// `*._codebook.embed`.
     case vectorQuantizeEMAState
 
     public var description: String {
@@ -65,7 +69,7 @@ public enum WeightTolerance: Equatable, Sendable, CustomStringConvertible {
         case .selfAttentionContextNorm: return "self-attention never applies its context_norm"
         case .zeroLayerNormBeta: return "zero bias buffer of a bias-less LayerNorm"
         case .lfqBitMask: return "LFQ's bit weights, constants of the graph"
-        case .vectorQuantizeEMAState: return "EMA codebook state that only PyTorch training reads"
+        case .vectorQuantizeEMAState: return "EMA codebook state that this graph does not update"
         }
     }
 }
