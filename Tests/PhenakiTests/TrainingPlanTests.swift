@@ -44,6 +44,35 @@ import TensorGraph
         for (x, y) in zip(a.scalars, b.scalars) { #expect(abs(x - y) < 1e-6) }
     }
 
+    /// A frozen prefix keeps its parameters out of the step (no moments, no `next:`), and the
+    /// other parameters move exactly as in the unfrozen step (their Adam updates do not depend
+    /// on the frozen ones' without clipping).
+    @Test func frozenParametersStayOutOfTheStep() throws {
+        let task = try ToyTask.mlpClassification()
+        let names = task.graph.parameters.map(\.name)
+        let frozenName = try #require(names.first)
+        let options = TrainingOptions(frozenPrefixes: [frozenName])
+        let frozenGraph = try trainingGraph(task.graph, loss: "loss", options: options)
+        #expect(frozenGraph.output("next:" + frozenName) == nil)
+        #expect(!frozenGraph.inputs.contains { $0.name == "adam.m:" + frozenName })
+        let full = try TrainingSession(plan: compile(trainingGraph(task.graph, loss: "loss", options: TrainingOptions())),
+                                       threads: 1, seed: 9)
+        let frozen = try TrainingSession(plan: compile(frozenGraph), threads: 1, seed: 9)
+        for s in [full, frozen] {
+            try s.setScalar(TrainingState.learningRate, 1e-2)
+            try s.step(task.data)
+        }
+        #expect(full.scalar("loss") == frozen.scalar("loss"))
+        for name in names.dropFirst() {
+            let a = try #require(full.executor.output("next:" + name))
+            let b = try #require(frozen.executor.output("next:" + name))
+            for (x, y) in zip(a.scalars, b.scalars) { #expect(abs(x - y) < 1e-6) }
+        }
+        #expect(throws: GraphError.self) {
+            _ = try trainingGraph(task.graph, loss: "loss", options: TrainingOptions(frozenPrefixes: [""]))
+        }
+    }
+
     /// Clipping scales the gradient that reaches the moments to the maximum norm.
     @Test func globalNormClippingBoundsTheFirstMoment() throws {
         let task = try ToyTask.mlpClassification()

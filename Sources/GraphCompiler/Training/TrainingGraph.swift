@@ -16,9 +16,14 @@ public struct TrainingOptions: Hashable, Sendable {
     public var ema = false
     /// Micro-batches whose gradients are summed before one update (1: update every run).
     public var gradientAccumulation = 1
+    /// Parameters this step leaves alone, by name prefix: no gradient, optimizer state, EMA or
+    /// `next:` output, so they keep their values. C-ViViT's generator step freezes `discr.`:
+    /// its loss runs the discriminator, whose own optimizer trains it in a separate step.
+    public var frozenPrefixes: [String] = []
 
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0,
-                maxGradNorm: Double? = nil, ema: Bool = false, gradientAccumulation: Int = 1) {
+                maxGradNorm: Double? = nil, ema: Bool = false, gradientAccumulation: Int = 1,
+                frozenPrefixes: [String] = []) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -26,7 +31,11 @@ public struct TrainingOptions: Hashable, Sendable {
         self.maxGradNorm = maxGradNorm
         self.ema = ema
         self.gradientAccumulation = gradientAccumulation
+        self.frozenPrefixes = frozenPrefixes
     }
+
+    /// Whether `frozenPrefixes` freezes the parameter `name`.
+    public func isFrozen(_ name: String) -> Bool { frozenPrefixes.contains { name.hasPrefix($0) } }
 }
 
 /// Names of the state a training graph reads and writes. A run reads `<state>` inputs and
@@ -59,16 +68,20 @@ public enum TrainingState {
 /// update on every run, micro-batches included, as PyTorch's forward writes its buffers on every
 /// call. With `ema` on they get `ema:` state blended like the weights (ema_pytorch 0.8.3 lerps
 /// floating-point buffers as it lerps parameters).
+///
+/// Parameters under `options.frozenPrefixes` stay constants of the step: the loss may read them,
+/// nothing updates them.
 public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptions) throws -> Graph {
     guard let lossNode = forward.output(loss) else {
         throw GraphError.invalid("the graph has no output called \(loss); its outputs are "
             + forward.outputs.map(\.name).joined(separator: ", "))
     }
     let buffers = try bufferUpdates(of: forward)
-    let parameters = forward.parameters
+    let parameters = forward.parameters.filter { !options.isFrozen($0.name) }
     let trained = parameters.filter { buffers[$0.name] == nil }
     guard !trained.isEmpty else {
-        throw GraphError.invalid("the model has no parameters to train (only buffers that its forward pass updates)")
+        throw GraphError.invalid("the model has no parameters to train (only buffers that its forward pass updates, "
+            + "or parameters frozen by \(options.frozenPrefixes))")
     }
     let (joint, gradientNodes) = try gradients(of: lossNode, withRespectTo: trained.map(\.node.id), in: forward)
     let tracer = Tracer(extending: joint)

@@ -60,12 +60,15 @@ public enum PhenakiModelError: Error, Equatable, CustomStringConvertible {
 /// - `cvivit-gan`: C-ViViT's generator loss with the GAN term (`CViViTGAN.generatorLossGraph`)
 ///   without the VGG perceptual term (no weights here): `recon_loss + aux_loss +
 ///   adaptive_weight · gen_loss`, the frame picked by the RNG key `frame_key`.
+/// - `cvivit-gan-train`: its training step with the `discr.*` parameters frozen (the
+///   discriminator trains in its own step, `discriminator-train`).
 ///
 /// Dropout is not modelled; `cond_drop_prob` only enters `phenaki-loss`.
 public enum PhenakiModels {
     /// Every Phenaki model name, in a stable order.
     public static let names = ["cvivit", "cvivit-train", "cvivit-encode", "cvivit-decode", "maskgit", "maskgit-train",
-                               "critic", "phenaki-loss", "phenaki-train", "discriminator", "discriminator-train", "cvivit-gan"]
+                               "critic", "phenaki-loss", "phenaki-train", "discriminator", "discriminator-train", "cvivit-gan",
+                               "cvivit-gan-train"]
 
     /// The names with a training step of their own (`NAME-train`) or a loss to train.
     public static func hasLoss(_ name: String) -> Bool { !["cvivit-encode", "cvivit-decode"].contains(name) }
@@ -145,12 +148,11 @@ public enum PhenakiModels {
             let forward = try CViViTGAN.discriminatorLossGraph(discriminator: CViViTGAN.discriminator(config.cvivit),
                                                                batch: batch, loss: CViViTGAN.ganLoss(config.cvivit))
             return try trainingGraph(forward, loss: "loss", options: training)
-        case "cvivit-gan":
-            let c = config.cvivit
-            return try CViViTGAN.generatorLossGraph(
-                cvivit: cvivitModel(c), quantizer: cvivitQuantizer(c, training: true),
-                discriminator: CViViTGAN.discriminator(c), vgg: nil, batch: batch, frames: frames,
-                loss: CViViTGAN.ganLoss(c))
+        case "cvivit-gan": return try cvivitGAN(config, batch: batch, frames: frames)
+        case "cvivit-gan-train":
+            var options = training
+            options.frozenPrefixes.append("discr.")
+            return try trainingGraph(cvivitGAN(config, batch: batch, frames: frames), loss: "loss", options: options)
         case "phenaki-loss":
             return try PhenakiLossModel.graph(config: config, critic: lossCritic(config), batch: batch, frames: frames)
         case "phenaki-train":
@@ -219,6 +221,15 @@ public enum PhenakiModels {
             let video = model.decodeFromCodebookIndices(ids, quantizer: cvivitQuantizer(c, training: false))
             return ["video": video]
         }
+    }
+
+    /// C-ViViT's generator loss with the GAN term, without the VGG term (no weights here).
+    static func cvivitGAN(_ config: PhenakiConfig, batch: Int, frames: Int) throws -> Graph {
+        let c = config.cvivit
+        return try CViViTGAN.generatorLossGraph(
+            cvivit: cvivitModel(c), quantizer: cvivitQuantizer(c, training: true),
+            discriminator: CViViTGAN.discriminator(c), vgg: nil, batch: batch, frames: frames,
+            loss: CViViTGAN.ganLoss(c))
     }
 
     // MARK: MaskGit and the critic
