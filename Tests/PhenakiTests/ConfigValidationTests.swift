@@ -71,6 +71,16 @@ struct ConfigValidationTests {
         #expect(try message(json).contains("cvivit.image_size 256 × 100 is not divisible by cvivit.patch_size 32 × 32"))
     }
 
+    /// With `use_vgg_and_gan` the discriminator halves the image several times; a size it cannot
+    /// halve is refused up front (and accepted with the GAN off).
+    @Test func ganImageSizeMustSuitTheDiscriminator() throws {
+        let bad = try configJSON(.paper, ["cvivit.image_size": [256, 288], "cvivit.use_vgg_and_gan": true])
+        #expect(try message(bad).contains("cvivit.image_size"))
+        #expect(try message(bad).contains("use_vgg_and_gan"))
+        let off = try configJSON(.paper, ["cvivit.image_size": [256, 288], "cvivit.use_vgg_and_gan": false])
+        _ = try PhenakiConfig.decode(json: off)
+    }
+
     @Test func sequenceMustFitMaxSeqLen() throws {
         // 9 frames of tiny: 1 + 8 / 2 = 5 token frames of 2 × 2 = 20 tokens, over 16.
         let thrown = try error(PhenakiConfig.tiny.jsonString(), frames: 9)

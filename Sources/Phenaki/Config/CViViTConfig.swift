@@ -1,3 +1,5 @@
+import PhenakiGraphs
+
 /// The `cvivit` section: phenaki-pytorch's `CViViT(...)` keyword arguments.
 ///
 /// Keys without a default in phenaki-pytorch (`dim`, `codebook_size`, `image_size`,
@@ -138,6 +140,12 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
         guard imageSize.height % patchSize.height == 0, imageSize.width % patchSize.width == 0 else {
             throw ConfigError.imageNotDivisible(imageSize: imageSize, patchSize: patchSize)
         }
+        if useVGGAndGAN, let problem = CViViTConfig.discriminatorSizeProblem(self) {
+            throw ConfigError.invalidValue(
+                section: "cvivit", key: CodingKeys.imageSize.rawValue,
+                message: "is \(imageSize), which the GAN discriminator cannot take: \(problem); "
+                    + "change image_size or set use_vgg_and_gan to false")
+        }
         if let levels = fsqLevels {
             if let bad = levels.first(where: { $0 < 2 }) {
                 throw ConfigError.invalidValue(section: "cvivit", key: CodingKeys.fsqLevels.rawValue,
@@ -155,5 +163,14 @@ public struct CViViTConfig: Hashable, Sendable, ConfigValue {
             throw ConfigError.codebookNotPowerOfTwo(codebookSize: codebookSize)
         }
         try requireProbabilities(in: "cvivit", [(CodingKeys.attnDropout, attnDropout), (.ffDropout, ffDropout)])
+    }
+}
+
+extension CViViTConfig {
+    /// Why the discriminator `CViViT(...)` builds with `use_vgg_and_gan` cannot take this image
+    /// size (nil when it can).
+    static func discriminatorSizeProblem(_ c: CViViTConfig) -> String? {
+        Discriminator(dim: c.discrBaseDim, imageSize: (c.imageSize.height, c.imageSize.width), channels: c.channels,
+                      attnResLayers: c.discrAttnResLayers).sizeProblem
     }
 }
