@@ -32,10 +32,18 @@ let package = Package(
         .target(name: "TensorGraph", path: "Sources/TensorGraph"),
         .target(name: "GraphCompiler", dependencies: ["TensorGraph", "GraphRuntime"], path: "Sources/GraphCompiler"),
         .target(name: "GraphRuntime", dependencies: ["TensorGraph", "CKernels"], path: "Sources/GraphRuntime"),
+        // System zlib (zlib1g-dev) and libjpeg-turbo (libjpeg62-turbo-dev) behind a C shim whose
+        // error handler returns instead of calling exit(), so damaged files become Swift errors.
+        .target(
+            name: "CMediaSupport",
+            path: "Sources/CMediaSupport",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "MediaIO", dependencies: ["CMediaSupport"], path: "Sources/MediaIO"),
         .target(name: "PhenakiGraphs", dependencies: ["TensorGraph"], path: "Graphs"),
         .target(
             name: "Phenaki",
-            dependencies: ["PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph"],
+            dependencies: ["PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph", "MediaIO"],
             path: "Sources/Phenaki"
         ),
         .executableTarget(
@@ -49,6 +57,7 @@ let package = Package(
         .testTarget(name: "TensorGraphTests", dependencies: ["TensorGraph"]),
         .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphRuntime", "TensorGraph"]),
         .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime", "GraphCompiler", "TensorGraph", "CKernels"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(
             name: "PhenakiTests",
             dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph"]
