@@ -87,7 +87,7 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
     let tracer = Tracer(extending: joint)
     var outputs: [(String, Tensor)] = forward.outputs.map { ($0.name, tracer.tensor($0.node)) }
 
-    try tracer.withScopePath(["optimizer"]) {
+    tracer.withScopePath(["optimizer"]) {
         let step = tracer.input(TrainingState.step, [])
         let micro = tracer.input(TrainingState.micro, [])
         let lr = tracer.input(TrainingState.learningRate, [])
