@@ -35,8 +35,10 @@ static void copy_message(char *message, size_t message_size, const char *text) {
     snprintf(message, message_size, "%s", text ? text : "unknown error");
 }
 
-int ms_inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
-                     char *message, size_t message_size) {
+/* window_bits: MAX_WBITS reads a zlib stream, 16 + MAX_WBITS a gzip member (zlib then checks
+ * the gzip header, CRC-32 and length itself). */
+static int inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
+                         char *message, size_t message_size, int window_bits) {
     /* Callers keep both sizes below 2^31 (MediaIO's image size limit), so one zlib call
      * sees all of the input and all of the output. */
     if (size > 0x7fffffffu || expected > 0x7fffffffu) {
@@ -45,7 +47,7 @@ int ms_inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expe
     }
     z_stream stream;
     memset(&stream, 0, sizeof stream);
-    if (inflateInit(&stream) != Z_OK) {
+    if (inflateInit2(&stream, window_bits) != Z_OK) {
         copy_message(message, message_size, "zlib could not start");
         return 1;
     }
@@ -82,6 +84,16 @@ int ms_inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expe
     }
     inflateEnd(&stream);
     return result;
+}
+
+int ms_inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
+                     char *message, size_t message_size) {
+    return inflate_exact(data, size, out, expected, message, message_size, MAX_WBITS);
+}
+
+int ms_gunzip_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
+                    char *message, size_t message_size) {
+    return inflate_exact(data, size, out, expected, message, message_size, 16 + MAX_WBITS);
 }
 
 /* libjpeg's error manager, extended with a jump target so errors return instead of exit(). */

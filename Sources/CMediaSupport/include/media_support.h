@@ -25,6 +25,10 @@ int ms_deflate(const uint8_t *data, size_t size, int level, uint8_t *out, size_t
 int ms_inflate_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
                      char *message, size_t message_size);
 
+/* The same for one gzip member (RFC 1952): zlib checks its header, CRC-32 and length. */
+int ms_gunzip_exact(const uint8_t *data, size_t size, uint8_t *out, size_t expected,
+                    char *message, size_t message_size);
+
 /* Decodes a JPEG held in memory. On success returns 0 and stores a malloc'ed buffer of
  * height * width * channels bytes (channels 1 or 3, rows top to bottom, interleaved) in
  * `*pixels`, which the caller frees with ms_free. On failure returns nonzero, stores

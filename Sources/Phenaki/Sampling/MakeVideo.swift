@@ -45,15 +45,15 @@ extension PhenakiSampler {
                     throw SamplingError.invalidScenes(
                         reason: "prime length \(length) of scene \(i + 2) must be in 1...\(video.shape[2]) (the frames of scene \(i + 1))")
                 }
-                prime = VideoFrames.slice(video, from: video.shape[2] - length, to: video.shape[2])
+                prime = FrameBlocks.slice(video, from: video.shape[2] - length, to: video.shape[2])
             }
         }
-        return MadeVideo(video: VideoFrames.concat(made), scenes: made)
+        return MadeVideo(video: FrameBlocks.concat(made), scenes: made)
     }
 }
 
 /// Frame-axis slicing and concatenation of videos [b, c, f, H, W], by contiguous block copies.
-enum VideoFrames {
+enum FrameBlocks {
     /// Frames `start..<end` of `video`.
     static func slice(_ video: HostTensor, from start: Int, to end: Int) -> HostTensor {
         let (outer, f, frame) = (video.shape[0] * video.shape[1], video.shape[2], video.shape[3] * video.shape[4])
