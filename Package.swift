@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(
             name: "PhenakiTests",
-            dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph"]
+            dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph", "MediaIO"]
         ),
     ]
 )
