@@ -1,0 +1,406 @@
+import Foundation
+import GraphCompiler
+import GraphRuntime
+import MediaIO
+import PhenakiGraphs
+import TensorGraph
+
+/// Trains C-ViViT as phenaki-pytorch's `CViViTTrainer` does, on compiled plans:
+///
+/// - the generator step: `cvivit-train` (reconstruction + quantizer loss), or with
+///   `use_vgg_and_gan` `cvivit-gan-train` (plus the adaptive GAN term; the discriminator frozen),
+///   with AdamW, `max_grad_norm`, the EMA of the weights and gradient accumulation in the plan;
+/// - with the GAN, after each generator micro-batch the discriminator step on the frames the
+///   generator step judged: the real ones and the (detached) reconstructions, from the
+///   generator plan's buffers. It has its own AdamW state, and two plans, with and without the
+///   gradient penalty (`apply_grad_penalty_every`), compiled once, sharing that state;
+/// - the validation loss on held-out batches, reconstructions (a GIF per video, a PNG grid of
+///   images against their reconstructions) and the loss curve in the results folder;
+/// - checkpoints in `<results>/checkpoints` (`CheckpointStore`): C-ViViT's weights, Adam
+///   moments, EMA and step, the data order; the discriminator's state beside them in
+///   `checkpoints/discriminator/step-N.safetensors` (the checkpoint format has no component
+///   for it). Everything that decides later updates is saved, and the GAN's frame picks are
+///   keyed by the update index, so a resumed run ends bit-equal to an uninterrupted one (same
+///   thread count).
+///
+/// Differences from phenaki-pytorch 0.5.0: the discriminator step reuses the generator step's
+/// batch and frame picks instead of drawing a new batch and reconstructing it again; the VGG
+/// perceptual term is not modelled; results are saved after updates whose count is a multiple
+/// of `save_results_every`.
+public final class CViViTTrainer {
+    public let config: PhenakiConfig
+    public let options: CViViTTrainerOptions
+    /// The results folder.
+    public let results: String
+    /// Frames per training video (1 for images).
+    public let frames: Int
+    /// Updates done so far.
+    public private(set) var step: Int
+    /// The metrics of this run (and of the run it resumed).
+    public let metrics: TrainingMetricsLog
+
+    let generator: TrainingSession
+    let evaluator: PlanExecutor
+    /// With the GAN: the discriminator step with the gradient penalty, then without.
+    let discriminators: [TrainingSession]
+    var activeDiscriminator = 0
+    let store: CheckpointStore
+    var checkpoint: Checkpoint
+    var dataOrder: DataOrderState?
+    let emaSchedule: EMASchedule
+    let videoShape: [Int]
+    /// Checkpoint state that does not live in the plans (MaskGit, critic): kept as loaded.
+    public var isGAN: Bool { !discriminators.isEmpty }
+
+    /// The loss columns of `metrics.csv`.
+    public var lossColumns: [String] { metrics.lossColumns }
+
+    /// Compiles the plans and loads the starting state: the latest checkpoint under
+    /// `resumeFrom/checkpoints` when given, else the C-ViViT weights of the checkpoint directory
+    /// `initial` (e.g. from `phenaki init`), else weights drawn from the graphs' initialisers
+    /// with `options.seed`.
+    ///
+    /// - Throws: `TrainerError` (options, results folder, nothing to resume, GAN on images),
+    ///   `ConfigError`, `CheckpointError`, graph and plan errors.
+    public init(config: PhenakiConfig, options: CViViTTrainerOptions, results: String,
+                initial: String? = nil, resumeFrom: String? = nil) throws {
+        try options.validate()
+        try config.validate()
+        self.config = config
+        self.options = options
+        self.results = URL(fileURLWithPath: results).standardizedFileURL.path
+        frames = options.trainOnImages ? 1 : options.frames ?? PhenakiModels.defaultFrames(for: "cvivit", config: config)
+        let gan = config.cvivit.useVGGAndGAN
+        if gan && frames == 1 { throw TrainerError.ganNeedsVideo }
+        try Self.prepareFolder(self.results)
+        let c = config.cvivit
+        let batch = options.batchSize
+        videoShape = [batch, c.channels, frames, c.imageSize.height, c.imageSize.width]
+
+        let k = options.gradAccumEvery
+        let training = TrainingOptions(weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
+                                       ema: options.useEMA, gradientAccumulation: k)
+        let generatorGraph = try PhenakiModels.graph(named: gan ? "cvivit-gan-train" : "cvivit-train", config: config,
+                                                     batch: batch, frames: frames, training: training)
+        generator = try TrainingSession(plan: compile(generatorGraph), threads: options.threads, seed: options.seed)
+        evaluator = try PlanExecutor(plan: compile(PhenakiModels.graph(named: "cvivit", config: config, batch: batch,
+                                                                       frames: frames)),
+                                     threads: options.threads)
+        var discriminators: [TrainingSession] = []
+        if gan {
+            let discrTraining = TrainingOptions(weightDecay: options.weightDecay, maxGradNorm: options.discrMaxGradNorm,
+                                                gradientAccumulation: k)
+            for penalty in [10.0, nil] as [Double?] {
+                let forward = try CViViTGAN.discriminatorLossGraph(
+                    discriminator: CViViTGAN.discriminator(c), batch: batch, loss: CViViTGAN.ganLoss(c),
+                    gradientPenaltyWeight: penalty)
+                let plan = try compile(trainingGraph(forward, loss: "loss", options: discrTraining))
+                discriminators.append(try TrainingSession(plan: plan, threads: options.threads, seed: options.seed))
+            }
+        }
+        self.discriminators = discriminators
+        emaSchedule = EMASchedule(beta: options.emaBeta, updateAfterStep: options.emaUpdateAfterStep,
+                                  updateEvery: options.emaUpdateEvery)
+        store = CheckpointStore(directory: self.results + "/checkpoints", keepLast: options.keepLast)
+
+        // The starting state.
+        if let resumeFrom {
+            let source = CheckpointStore(directory: URL(fileURLWithPath: resumeFrom).standardizedFileURL.path + "/checkpoints")
+            guard let path = source.latest() else { throw TrainerError.nothingToResume(path: resumeFrom) }
+            checkpoint = try Checkpoint.load(directory: path, config: config, components: [.cvivit])
+            dataOrder = checkpoint.state.data
+            if gan {
+                let file = Self.discriminatorFile(store: source, step: checkpoint.state.step)
+                guard FileManager.default.fileExists(atPath: file) else {
+                    throw TrainerError.missingDiscriminatorState(path: file)
+                }
+                let state = try SafeTensorsFile.read(path: file).tensors
+                for session in discriminators {
+                    for (name, value) in state where session.executor.plan.feeds.contains(where: { $0.name == name }) {
+                        try session.executor.setFeed(name, value)
+                    }
+                }
+            }
+        } else if let initial {
+            checkpoint = try Checkpoint.load(directory: initial, config: config, components: [.cvivit])
+            // A new run from these weights: its own step, seed, data order and optimizer.
+            checkpoint.state = CheckpointState(step: 0, seed: options.seed)
+            checkpoint.optimizer = [:]
+            checkpoint.ema = [:]
+        } else {
+            checkpoint = try Checkpoint.initial(config: config, seed: options.seed)
+        }
+        step = checkpoint.state.step
+        let feedNames = Set(generator.executor.plan.feeds.map(\.name))
+        for (name, value) in checkpoint.trainingFeeds(of: .cvivit) where feedNames.contains(name) {
+            try generator.executor.setFeed(name, value)
+        }
+        if checkpoint.ema[.cvivit] == nil {
+            for (name, value) in checkpoint.weights[.cvivit] ?? [:] where feedNames.contains(TrainingState.ema(name)) {
+                try generator.executor.setFeed(TrainingState.ema(name), value)
+            }
+        }
+        for session in [generator] + discriminators {
+            try session.setScalar(TrainingState.learningRate, options.learningRate)
+        }
+        var columns = ["loss", "recon_loss", "aux_loss"]
+        if gan { columns += ["gen_loss", "adaptive_weight", "discr_loss", "gradient_penalty", "discr_grad_norm"] }
+        columns.append("valid_loss")
+        metrics = try TrainingMetricsLog(path: self.results + "/metrics.csv", lossColumns: columns,
+                                         resumingAt: resumeFrom == nil ? nil : step)
+        try syncDiscriminatorWeights()
+    }
+
+    // MARK: Training
+
+    /// Runs updates until `options.steps`, reading micro-batches from the stream `data` returns
+    /// for the saved data order (nil: a new run) and validation batches from `validation`
+    /// (nil: no validation loss; reconstructions then show the last training batch).
+    /// - Throws: `TrainerError.batchShape`, what the data, plans and checkpoint writes throw.
+    public func train(data: (DataOrderState?) throws -> BatchStream, validation: BatchStream? = nil,
+                      progress: Bool = true) throws {
+        let stream = try data(dataOrder)
+        let reporter = TrainingProgress(totalSteps: options.steps, firstStep: step)
+        var lastBatch: HostTensor?
+        while step < options.steps {
+            let started = monotonicSeconds()
+            let (losses, gradNorm, batch) = try update(stream)
+            lastBatch = batch
+            var record = TrainingRecord(step: step, losses: losses, learningRate: options.learningRate,
+                                        gradNorm: gradNorm, seconds: 0)
+            if let validation, step % (options.validEvery ?? options.saveResultsEvery) == 0 {
+                record.losses[lossColumns.count - 1] = try validationLoss(validation)
+            }
+            if step % options.saveResultsEvery == 0 {
+                try saveResults(validation.map { try $0.next().videos } ?? batch)
+            }
+            if step % options.saveModelEvery == 0 || step == options.steps { try saveCheckpoint() }
+            record.seconds = monotonicSeconds() - started
+            try metrics.append(record)
+            if progress { reporter.report(step: step, losses: Array(zip(lossColumns, record.losses))) }
+        }
+        if let lastBatch, step % options.saveResultsEvery != 0 { try saveResults(validation.map { try $0.next().videos } ?? lastBatch) }
+        try writeLossCurve()
+    }
+
+    /// One update: `grad_accum_every` generator micro-steps, each followed by its discriminator
+    /// micro-step. Returns the micro-batch mean of each loss column, the generator's gradient
+    /// norm and the last batch.
+    func update(_ stream: BatchStream) throws -> ([Double], Double, HostTensor) {
+        let k = options.gradAccumEvery
+        let gan = isGAN
+        if gan { try useDiscriminator(step % options.applyGradPenaltyEvery == 0 ? 0 : 1) }
+        if options.useEMA { try generator.setScalar(TrainingState.emaDecay, emaSchedule.decay(afterUpdates: step)) }
+        var sums = [Double](repeating: 0, count: lossColumns.count)
+        var discrGradNorm = 0.0
+        var last = HostTensor(0)
+        for micro in 0..<k {
+            let batch = try stream.next()
+            guard batch.videos.shape == videoShape else {
+                throw TrainerError.batchShape(expected: videoShape, got: batch.videos.shape)
+            }
+            try feedKeys(generator.executor, micro: micro)
+            try generator.step(["video": batch.videos])
+            for (i, name) in ["loss", "recon_loss", "aux_loss", "gen_loss", "adaptive_weight"].enumerated()
+            where i < 3 || gan {
+                sums[i] += generator.scalar(name) ?? .nan
+            }
+            if gan {
+                let d = discriminators[activeDiscriminator]
+                let picks = (generator.executor.output("frame_indices")?.scalars ?? []).map { Int($0) }
+                try ExecutorTransfer.copyFrames("video", of: generator.executor, frames: picks, shape: videoShape,
+                                                to: "real", of: d.executor)
+                try ExecutorTransfer.copyFrames("recon", of: generator.executor, frames: picks, shape: videoShape,
+                                                to: "fake", of: d.executor)
+                try feedKeys(d.executor, micro: micro)
+                try d.step([:])
+                sums[5] += d.scalar("discr_loss") ?? .nan
+                sums[6] += d.scalar("gradient_penalty") ?? 0
+                discrGradNorm = d.scalar(TrainingState.gradNorm) ?? .nan
+            }
+            dataOrder = batch.order
+            last = batch.videos
+        }
+        var losses = sums.map { $0 / Double(k) }
+        if gan { losses[7] = discrGradNorm }
+        losses[lossColumns.count - 1] = .nan
+        if gan { try syncDiscriminatorWeights() }
+        step += 1
+        return (losses, generator.scalar(TrainingState.gradNorm) ?? .nan, last)
+    }
+
+    /// Feeds every RNG key of `executor` a key of the run's seed, the feed's name, the update and
+    /// the micro-batch: a function of where the run is, so a resumed run draws the same keys.
+    func feedKeys(_ executor: PlanExecutor, micro: Int) throws {
+        try TrainerRNG.feedKeys(executor, seed: options.seed, draw: step * options.gradAccumEvery + micro)
+    }
+
+    /// The key the trainer feeds the RNG input `feed` at micro-batch `draw` (update · k + micro)
+    /// of a run seeded `seed` (`TrainerRNG.key`).
+    public static func rngKey(seed: UInt64, feed: String, draw: Int) -> RNGKey {
+        TrainerRNG.key(seed: seed, feed: feed, draw: draw)
+    }
+
+    /// Makes discriminator plan `index` the active one, moving the shared state over.
+    func useDiscriminator(_ index: Int) throws {
+        guard index != activeDiscriminator else { return }
+        let (from, to) = (discriminators[activeDiscriminator], discriminators[index])
+        for pair in from.statePairs {
+            try ExecutorTransfer.copy(pair.feed, of: from.executor, to: pair.feed, of: to.executor)
+        }
+        activeDiscriminator = index
+    }
+
+    /// Hands the discriminator's current weights to the generator step, whose loss reads them.
+    func syncDiscriminatorWeights() throws {
+        guard isGAN else { return }
+        let d = discriminators[activeDiscriminator].executor
+        for binding in d.plan.feeds where binding.role == .parameter {
+            try ExecutorTransfer.copy(binding.name, of: d, to: binding.name, of: generator.executor)
+        }
+    }
+
+    // MARK: Evaluation
+
+    /// Loads the generator's weights (or their EMA) into the evaluation plan.
+    func loadEvaluator(ema: Bool) throws {
+        for binding in evaluator.plan.feeds where binding.role == .parameter {
+            let source = ema ? TrainingState.ema(binding.name) : binding.name
+            try ExecutorTransfer.copy(source, of: generator.executor, to: binding.name, of: evaluator)
+        }
+    }
+
+    /// The mean `loss` (reconstruction + quantizer) over `options.validBatches` batches.
+    func validationLoss(_ validation: BatchStream) throws -> Double {
+        try loadEvaluator(ema: false)
+        var total = 0.0
+        for _ in 0..<options.validBatches {
+            let videos = try validation.next().videos
+            guard videos.shape == videoShape else { throw TrainerError.batchShape(expected: videoShape, got: videos.shape) }
+            try evaluator.setFeed("video", videos)
+            try feedKeys(evaluator, micro: 0)
+            try evaluator.run()
+            total += evaluator.output("loss")?.scalars[0] ?? .nan
+        }
+        return total / Double(options.validBatches)
+    }
+
+    /// Reconstructs `videos` with the weights and (when kept) their EMA: videos as
+    /// `samples.<step>[.ema]/<i>.gif`, images as `<step>[.ema].png`, each image beside its
+    /// reconstruction; then redraws the loss curve.
+    func saveResults(_ videos: HostTensor) throws {
+        for ema in options.useEMA ? [true, false] : [false] {
+            try loadEvaluator(ema: ema)
+            try evaluator.setFeed("video", videos)
+            try feedKeys(evaluator, micro: 0)
+            try evaluator.run()
+            let recon = try evaluator.withFloatBuffer("recon") { Array($0) }
+            let name = "\(step)" + (ema ? ".ema" : "")
+            let perVideo = videoShape.dropFirst().reduce(1, *)
+            let (c, f, h, w) = (videoShape[1], videoShape[2], videoShape[3], videoShape[4])
+            func clip(_ values: [Float], _ b: Int) throws -> VideoFrames {
+                try VideoFrames(channels: c, frames: f, height: h, width: w,
+                                pixels: values[(b * perVideo)..<((b + 1) * perVideo)].map { min(max($0, 0), 1) })
+            }
+            let originals = videos.scalars.map(Float.init)
+            if f == 1 {
+                var tiles: [VideoFrames] = []
+                for b in 0..<videoShape[0] { tiles += [try clip(originals, b), try clip(recon, b)] }
+                try PNGGrid.write(tiles, columns: 2, to: results + "/" + name + ".png")
+            } else {
+                let folder = results + "/samples." + name
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                for b in 0..<videoShape[0] { try GIFEncoder.write(clip(recon, b), to: folder + "/\(b).gif") }
+            }
+        }
+        try writeLossCurve()
+    }
+
+    /// `loss_curve.svg`: every loss column of `metrics.csv` against the step.
+    func writeLossCurve() throws {
+        let series = lossColumns.enumerated().compactMap { (i, name) -> (name: String, points: [(Int, Double)])? in
+            guard !["adaptive_weight", "discr_grad_norm"].contains(name) else { return nil }
+            return (name, metrics.records.map { ($0.step, $0.losses[i]) })
+        }
+        let path = results + "/loss_curve.svg"
+        guard FileManager.default.createFile(atPath: path, contents: Data(LossCurveSVG.render(series).utf8)) else {
+            throw TrainerError.resultsNotWritable(path: path, reason: "cannot write the file")
+        }
+    }
+
+    // MARK: State
+
+    /// The generator's state (weights, Adam moments, EMA, step) and, with the GAN, the
+    /// discriminator's, prefixed `discriminator/`: what an exact resume must reproduce.
+    public func stateTensors() -> [String: HostTensor] {
+        var state: [String: HostTensor] = [:]
+        for pair in generator.statePairs {
+            if let value = ExecutorTransfer.feed(pair.feed, of: generator.executor) { state[pair.feed] = value }
+        }
+        for (name, value) in discriminatorState() { state["discriminator/" + name] = value }
+        return state
+    }
+
+    /// The active discriminator plan's state feeds.
+    func discriminatorState() -> [String: HostTensor] {
+        guard isGAN else { return [:] }
+        let d = discriminators[activeDiscriminator]
+        var state: [String: HostTensor] = [:]
+        for pair in d.statePairs {
+            if let value = ExecutorTransfer.feed(pair.feed, of: d.executor) { state[pair.feed] = value }
+        }
+        return state
+    }
+
+    /// Saves the current state as checkpoint `step-<step>`; the discriminator's file first, so
+    /// that whenever `latest` names a step, its discriminator state exists.
+    func saveCheckpoint() throws {
+        checkpoint.absorbTrainingState(of: .cvivit) { ExecutorTransfer.feed($0, of: self.generator.executor) }
+        if options.useEMA {
+            // Weights the plans leave out (on images: the video patch embedding) never change, so
+            // their average is themselves; a checkpoint's EMA file must hold every weight.
+            for (name, value) in checkpoint.weights[.cvivit] ?? [:] where checkpoint.ema[.cvivit]?[name] == nil {
+                checkpoint.ema[.cvivit, default: [:]][name] = value
+            }
+        }
+        checkpoint.state.step = step
+        checkpoint.state.seed = options.seed
+        checkpoint.state.data = dataOrder ?? DataOrderState()
+        checkpoint.state.trainer["frames"] = .number(Double(frames))
+        checkpoint.state.trainer["batch_size"] = .number(Double(options.batchSize))
+        if isGAN {
+            let folder = store.directory + "/discriminator"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try SafeTensorsFile(tensors: discriminatorState()).write(path: Self.discriminatorFile(store: store, step: step))
+        }
+        try store.save(checkpoint)
+        if isGAN {
+            // Drop the discriminator files of checkpoints the store no longer keeps.
+            let kept = Set(store.steps().map(CheckpointStore.name(step:)))
+            let folder = store.directory + "/discriminator"
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where file.hasSuffix(".safetensors") && !kept.contains(String(file.dropLast(".safetensors".count))) {
+                try? FileManager.default.removeItem(atPath: folder + "/" + file)
+            }
+        }
+    }
+
+    /// The discriminator state file of checkpoint `step` in `store`.
+    static func discriminatorFile(store: CheckpointStore, step: Int) -> String {
+        store.directory + "/discriminator/" + CheckpointStore.name(step: step) + ".safetensors"
+    }
+
+    /// Creates `path` and checks that a file can be written in it.
+    static func prepareFolder(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw TrainerError.resultsNotWritable(path: path, reason: error.localizedDescription)
+        }
+        let probe = path + "/.write-test-\(getpid())"
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw TrainerError.resultsNotWritable(path: path, reason: "permission denied")
+        }
+        try? FileManager.default.removeItem(atPath: probe)
+    }
+}

@@ -1,0 +1,73 @@
+import PhenakiGraphs
+
+/// The settings of a Phenaki (MaskGit + critic) training run, named and defaulted as
+/// phenaki-pytorch 0.5.0's `PhenakiTrainer`: lr 1e-4, Adam betas (0.9, 0.99), no weight decay,
+/// no clipping.
+public struct PhenakiTrainerOptions: Hashable {
+    /// Optimizer updates to reach (`train_num_steps`).
+    public var steps: Int
+    /// Videos per micro-batch (`batch_size`).
+    public var batchSize: Int
+    /// Frames per video (`num_frames`); nil: the most MaskGit's max_seq_len allows.
+    public var frames: Int?
+    /// Micro-batches per update (`grad_accum_every`).
+    public var gradAccumEvery: Int
+    /// `train_lr`.
+    public var learningRate: Double
+    /// `adam_betas[1]`.
+    public var beta2: Double
+    /// `wd` (on ≥ 2-D weights).
+    public var weightDecay: Double
+    /// `max_grad_norm`; nil: off.
+    public var maxGradNorm: Double?
+    /// What the loss trains (`only_train_generator`, `only_train_critic`).
+    public var training: PhenakiLoss.Training
+    /// Save a checkpoint every this many updates; the last update is always saved.
+    public var saveModelEvery: Int
+    /// Checkpoints kept (the newest); nil keeps all.
+    public var keepLast: Int?
+    /// Seed of the loss's random draws (mask ratios, critic samples, conditional dropout).
+    public var seed: UInt64
+    /// Threads of the plans; nil: one per core.
+    public var threads: Int?
+
+    public init(steps: Int = 1000, batchSize: Int = 4, frames: Int? = nil, gradAccumEvery: Int = 1,
+                learningRate: Double = 1e-4, beta2: Double = 0.99, weightDecay: Double = 0, maxGradNorm: Double? = nil,
+                training: PhenakiLoss.Training = .both, saveModelEvery: Int = 1000, keepLast: Int? = nil,
+                seed: UInt64 = 0, threads: Int? = nil) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.frames = frames
+        self.gradAccumEvery = gradAccumEvery
+        self.learningRate = learningRate
+        self.beta2 = beta2
+        self.weightDecay = weightDecay
+        self.maxGradNorm = maxGradNorm
+        self.training = training
+        self.saveModelEvery = saveModelEvery
+        self.keepLast = keepLast
+        self.seed = seed
+        self.threads = threads
+    }
+
+    /// Checks every value a user can get wrong.
+    /// - Throws: `TrainerError.invalidOption`.
+    public func validate() throws(TrainerError) {
+        if steps < 0 { throw .invalidOption(name: "steps", value: "\(steps)", expected: "0 or more") }
+        for (name, value) in [("batch", batchSize), ("grad-accum-every", gradAccumEvery),
+                              ("save-model-every", saveModelEvery), ("frames", frames ?? 1), ("keep-last", keepLast ?? 1),
+                              ("threads", threads ?? 1)] where value < 1 {
+            throw .invalidOption(name: name, value: "\(value)", expected: "at least 1")
+        }
+        if !(learningRate > 0 && learningRate.isFinite) {
+            throw .invalidOption(name: "lr", value: "\(learningRate)", expected: "a positive finite number")
+        }
+        if !(beta2 >= 0 && beta2 < 1) { throw .invalidOption(name: "beta2", value: "\(beta2)", expected: "within [0, 1)") }
+        if !(weightDecay >= 0 && weightDecay.isFinite) {
+            throw .invalidOption(name: "wd", value: "\(weightDecay)", expected: "a finite number ≥ 0")
+        }
+        if let maxGradNorm, !(maxGradNorm > 0 && maxGradNorm.isFinite) {
+            throw .invalidOption(name: "max-grad-norm", value: "\(maxGradNorm)", expected: "a positive finite number")
+        }
+    }
+}
