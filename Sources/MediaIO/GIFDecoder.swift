@@ -37,13 +37,22 @@ public enum GIFDecoder {
         if flags & 0x80 != 0 {
             globalPalette = Array(try reader.take(3 << (Int(flags & 7) + 1), "the global colour table"))
         }
-        var canvas = [UInt8](repeating: 0, count: width * height * 3)
-        if backgroundIndex * 3 + 2 < globalPalette.count {
-            for p in 0..<width * height {
-                for c in 0..<3 { canvas[3 * p + c] = globalPalette[3 * backgroundIndex + c] }
+        // The screen is painted only once the first image has decoded: a header that claims
+        // a 16384x16384 screen and then ends must not cost gigabytes and seconds first.
+        var canvas: [UInt8] = []
+        var background: [UInt8] = []
+        func paintScreen() {
+            canvas = [UInt8](repeating: 0, count: width * height * 3)
+            if backgroundIndex * 3 + 2 < globalPalette.count {
+                let colour = globalPalette[(3 * backgroundIndex)..<(3 * backgroundIndex + 3)]
+                canvas.withUnsafeMutableBufferPointer { screen in
+                    for p in 0..<width * height {
+                        for (c, value) in colour.enumerated() { screen[3 * p + c] = value }
+                    }
+                }
             }
+            background = canvas
         }
-        let background = canvas
         var frames: [[UInt8]] = []
         var durations: [Int] = []
         var loopCount: Int?
@@ -90,6 +99,7 @@ public enum GIFDecoder {
                 let minimumCodeSize = Int(try reader.u8("the LZW minimum code size"))
                 let stream = try subBlocks(&reader, "image data")
                 let indices = try GIFLZW.decode(stream, minimumCodeSize: minimumCodeSize, pixelCount: frameWidth * frameHeight)
+                if frames.isEmpty { paintScreen() }
                 // The previous image's disposal applies now, before this one is drawn.
                 if let previous = pendingDisposal {
                     if previous.mode == 2 {

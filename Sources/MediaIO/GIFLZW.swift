@@ -76,6 +76,13 @@ enum GIFLZW {
         guard (2...8).contains(minimumCodeSize) else {
             throw .corrupt(format: "GIF", reason: "LZW minimum code size \(minimumCodeSize) is outside 2...8")
         }
+        // One code spells at most `maxCodes` pixels and takes at least `minimumCodeSize + 1`
+        // bits: an image that asks for more pixels than its stream could spell is refused
+        // before its output is allocated (a 20-byte file must not claim 268 M pixels).
+        let spellable = stream.count * 8 / (minimumCodeSize + 1) * maxCodes
+        guard pixelCount <= spellable else {
+            throw .truncated(format: "GIF", reason: "\(stream.count) bytes of image data cannot hold \(pixelCount) pixels")
+        }
         let clear = 1 << minimumCodeSize
         let end = clear + 1
         var prefix = [Int16](repeating: -1, count: maxCodes)
