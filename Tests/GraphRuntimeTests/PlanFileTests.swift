@@ -71,6 +71,15 @@ final class PlanFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["mlp.plan"])
     }
 
+    /// A `Data` slice (non-zero start index), as a caller holding a larger buffer passes it,
+    /// decodes like the bytes on their own (the payload was once cut with absolute indices).
+    @Test func decodesADataSlice() throws {
+        let padded = Data([1, 2, 3]) + (try file.encoded())
+        let slice = padded[3...]
+        #expect(slice.startIndex == 3)
+        #expect(try PlanFile.decode(slice) == file)
+    }
+
     @Test func theHeaderHasTheDocumentedLayout() throws {
         let bytes = [UInt8](try file.encoded())
         #expect(Array(bytes[0..<8]) == Array("PHNKPLAN".utf8))

@@ -86,7 +86,7 @@ public struct PlanFile: Codable, Equatable, Sendable {
         guard UInt64(bytes.count - 28) == length else {
             throw PlanFileError.corrupt(path: path, reason: "payload is \(bytes.count - 28) bytes, header says \(length)")
         }
-        let payload = data.subdata(in: 28..<data.count)
+        let payload = Data(bytes[28...])  // `bytes` is 0-based even when `data` is a slice
         guard fnv1a64(payload) == hash else { throw PlanFileError.corrupt(path: path, reason: "hash mismatch") }
         let file: PlanFile
         do {
