@@ -7,7 +7,8 @@ extension BenchCase: ExpressibleByArgument {}
 extension PhenakiLossModel.CriticChoice: ExpressibleByArgument {}
 
 /// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`; the Phenaki cases also take
-/// `--variant NAME | --config FILE` and `--frames N`; `maskgit-train` takes `--critic none|token|self`.
+/// `--variant NAME | --config FILE` and `--frames N`; `maskgit-train` and `sample` take
+/// `--critic none|token|self`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -39,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
     var memoryBudget: Int?
 
-    @Option(help: "maskgit-train: time the full Phenaki training loss (cosine-schedule masking) with this critic: \(PhenakiLossModel.CriticChoice.allCases.map(\.rawValue).joined(separator: ", ")) (default: MaskGit's plain cross-entropy).")
+    @Option(help: "maskgit-train: time the full Phenaki training loss (cosine-schedule masking) with this critic (default: MaskGit's plain cross-entropy); sample: the critic that scores tokens (default: none). One of \(PhenakiLossModel.CriticChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var critic: PhenakiLossModel.CriticChoice?
 
     @Flag(help: "Also time every step on its own and print where the time goes.")
@@ -62,8 +63,8 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("\(ConfigError.unknownVariant(name: variant, valid: PhenakiConfig.variantNames))")
         }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
-        if critic != nil, benchCase != .maskgitTrain {
-            throw ValidationError("--critic applies to maskgit-train, not '\(benchCase.rawValue)'")
+        if critic != nil, benchCase != .maskgitTrain, benchCase != .sample {
+            throw ValidationError("--critic applies to maskgit-train and sample, not '\(benchCase.rawValue)'")
         }
     }
 

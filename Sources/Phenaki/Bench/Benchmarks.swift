@@ -18,9 +18,11 @@ public enum BenchCase: String, CaseIterable, Sendable {
     case cvivitDecode = "cvivit-decode"
     /// The MaskGit training step.
     case maskgitTrain = "maskgit-train"
+    /// One whole `PhenakiSampler.sample` (MaskGit loop and C-ViViT decode) with random weights.
+    case sample
 
     /// The cases built from a `PhenakiConfig` (they take `--variant`/`--config` and `--frames`).
-    public var isPhenaki: Bool { [.cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain].contains(self) }
+    public var isPhenaki: Bool { [.cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .sample].contains(self) }
 }
 
 /// Errors of `phenaki bench`.
@@ -43,12 +45,25 @@ public enum Benchmarks {
     /// frames: `PhenakiModels.defaultFrames`); the other cases ignore them. `critic` (maskgit-train
     /// only) times the full Phenaki training loss instead (`PhenakiLossModel`: cosine-schedule
     /// masking, masked cross-entropy and, unless `.none`, the critic), its draws from an RNG key.
+    /// For `sample`, `critic` picks the sampler's critic (nil or `.none`: confidence sampling, the
+    /// setting of phenaki-pytorch's reference timing) and `batch` the number of videos.
     public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false,
                            memoryBudget: Int? = nil, config: PhenakiConfig? = nil, frames: Int? = nil,
                            configName: String? = nil, critic: PhenakiLossModel.CriticChoice? = nil) throws -> BenchResult {
+        if which == .sample {
+            let samplerCritic: SamplerCritic?
+            switch critic {
+            case nil, .none?: samplerCritic = nil
+            case .token?: samplerCritic = .token
+            case .selfCritic?: samplerCritic = .selfCritic
+            }
+            return try sample(config: config ?? PhenakiConfig.tiny, configName: configName ?? "tiny",
+                              critic: samplerCritic, batch: batch ?? 1, frames: frames, steps: steps,
+                              threads: threads, profile: profile)
+        }
         if let critic {
             guard which == .maskgitTrain else {
-                throw BenchError(description: "--critic applies to maskgit-train, not '\(which.rawValue)'")
+                throw BenchError(description: "--critic applies to maskgit-train and sample, not '\(which.rawValue)'")
             }
             return try phenakiLossTrain(config: config ?? PhenakiConfig.tiny, configName: configName ?? "tiny",
                                         critic: critic, batch: batch ?? 1, frames: frames, steps: steps,
@@ -67,7 +82,7 @@ public enum Benchmarks {
             return result
         }
         switch which {
-        case .cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain: fatalError("handled above")
+        case .cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .sample: fatalError("handled above")
         case .sgemm: return sgemm(threads: threads, steps: steps)
         case .transformerBlockTrain:
             return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile,

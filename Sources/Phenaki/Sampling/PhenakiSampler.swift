@@ -1,3 +1,4 @@
+import Dispatch
 import GraphCompiler
 import GraphRuntime
 import PhenakiGraphs
@@ -10,7 +11,11 @@ import TensorGraph
 /// Every graph is compiled once per (batch, prime tokens, tokens, text length, cond scale) and
 /// kept: a sampling loop never compiles. Each plan is split by `InvariantHoisting` with the text
 /// fixed, so the text's keys and values, its mask and the position-bias MLP run once per sample,
-/// not once per step. Guided and unguided passes run as one batched pass.
+/// not once per step. Guided and unguided passes run as one batched transformer pass, and the
+/// guidance is applied to its outputs before `to_logits` (`MaskGit.guidedLogits`), so the largest
+/// GEMM runs over b rows, not 2b. With the seed's own draws, tokens come from
+/// `CategoricalDraw` (one uniform per token, the distribution of `gumbel_sample`); replayed
+/// draws (`RecordedSamplingDraws`) go through `gumbel_sample` itself.
 ///
 /// Weights are a Phenaki `state_dict`: `maskgit.*`, `critic.*` (TokenCritic, or the self critic's
 /// `critic.to_pred.0.*`), `cvivit.*`. Text comes as embeddings (the text encoder's output),
@@ -24,9 +29,14 @@ public final class PhenakiSampler {
     public let threads: Int?
     let parameters: [String: HostTensor]
     let codec: VideoCodec
-    private var plans: [PlanKey: HoistedPlan] = [:]
+    var plans: [PlanKey: HoistedPlan] = [:]
+    private var loopCompileSeconds = 0.0
 
-    private struct PlanKey: Hashable {
+    /// Seconds spent compiling plans so far (tracing, hoisting, compiling, binding weights),
+    /// the decoder's included.
+    public var compileSeconds: Double { loopCompileSeconds + codec.compileSeconds }
+
+    struct PlanKey: Hashable {
         var critic: Bool
         var shape: SamplerGraphs.Shape
     }
@@ -236,7 +246,7 @@ public final class PhenakiSampler {
         return (HostTensor(shape: [b, maxLen, dim], scalars: values), b)
     }
 
-    private func tokenShape(frames: Int, primeFrames: Int, primeIds: HostTensor?, batch: Int, textLength: Int?,
+    func tokenShape(frames: Int, primeFrames: Int, primeIds: HostTensor?, batch: Int, textLength: Int?,
                             options: SamplingOptions, draws: SamplerDrawMode) throws -> SamplerGraphs.Shape {
         let model = PhenakiModels.cvivitModel(config.cvivit)
         let primed = primeIds != nil
@@ -285,9 +295,12 @@ public final class PhenakiSampler {
     private func plan(critic isCritic: Bool, _ shape: SamplerGraphs.Shape) throws -> HoistedPlan {
         let key = PlanKey(critic: isCritic, shape: shape)
         if let plan = plans[key] { return plan }
-        let graph = isCritic ? try SamplerGraphs.critic(config, critic!, shape) : try SamplerGraphs.maskgit(config, shape)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let graph = isCritic ? try SamplerGraphs.critic(config, critic!, shape)
+            : try SamplerGraphs.maskgit(config, shape, scores: critic == nil)
         let plan = try HoistedPlan(graph: graph, fixedInputs: ["text"], parameters: parameters, threads: threads)
         plans[key] = plan
+        loopCompileSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return plan
     }
 

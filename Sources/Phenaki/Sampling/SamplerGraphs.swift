@@ -9,15 +9,18 @@ import TensorGraph
 /// text fixed it is loop-invariant and hoisted with the text keys and values.
 ///
 /// - `maskgit`: also `mask` bool [b, g] (true = predict this token) and `temperature` f32 [];
-///   outputs `ids` int32 [b, g] (`where(mask, gumbel_sample(logits, temperature), ids)`) and
-///   `scores` f32 [b, g] (`where(mask, 1 − p(sampled), −1e4)`), logits from
-///   `forward_with_cond_scale` (one pass over the doubled batch).
+///   outputs `ids` int32 [b, g] (`where(mask, gumbel_sample(logits, temperature), ids)`) and,
+///   unless a critic scores instead, `scores` f32 [b, g] (`where(mask, 1 − p(sampled), −1e4)`);
+///   logits from `MaskGit.guidedLogits` (`forward_with_cond_scale` with the guidance applied
+///   before `to_logits`; the transformer runs once over the doubled batch).
 /// - `critic`: also `noise_k` and `noise_multiplier` f32 []; output `scores` f32 [b, g] =
 ///   critic `forward_with_cond_scale` + `noise_k · (u − 0.5) · noise_multiplier`.
 ///
-/// Random draws come from the RNG key `rng` (fold 0: gumbel uniforms [b, g, num_tokens]; fold
+/// Random draws come from the RNG key `rng` (fold 0: one uniform per token [b·g] for
+/// `CategoricalDraw`, the same distribution as gumbel sampling at a fraction of the cost; fold
 /// 1: critic uniforms [b, g]) or, with `SamplerDrawMode.inputs`, from the inputs
-/// `gumbel_uniform` and `critic_uniform` (to replay PyTorch's draws).
+/// `gumbel_uniform` [b, g, num_tokens] (gumbel_sample's uniforms) and `critic_uniform` (to replay
+/// PyTorch's draws).
 enum SamplerGraphs {
     static let rngName = "rng"
     static let gumbelName = "gumbel_uniform"
@@ -36,7 +39,8 @@ enum SamplerGraphs {
         var total: Int { primeTokens + tokens }
     }
 
-    static func maskgit(_ config: PhenakiConfig, _ s: Shape) throws -> Graph {
+    /// `scores: false` leaves the `scores` output out (a critic scores the tokens instead).
+    static func maskgit(_ config: PhenakiConfig, _ s: Shape, scores: Bool = true) throws -> Graph {
         let model = PhenakiLossModel.maskgit(config)
         let v = config.maskgit.numTokens
         let t = Tracer()
@@ -44,24 +48,36 @@ enum SamplerGraphs {
         let mask = t.input("mask", [s.batch, s.tokens], .bool)
         let temperature = t.input("temperature", [])
         let (text, textMask) = textInputs(t, config, s)
-        let uniform: Tensor
-        switch s.draws {
-        case .rngKey: uniform = t.randomUniform(t.rngKey(rngName).foldIn(0), [s.batch, s.tokens, v])
-        case .inputs: uniform = t.input(gumbelName, [s.batch, s.tokens, v])
-        }
+        // Guidance on the hidden states: one to_logits product over b rows, not 2b.
         var logits = t.scope("maskgit") {
-            model.forwardWithCondScale(ids, videoPatchShape: s.patchShape, text: text, textMask: textMask,
-                                       condScale: s.condScale)
+            model.guidedLogits(ids, videoPatchShape: s.patchShape, text: text, textMask: textMask,
+                               condScale: s.condScale)
         }
         if s.primeTokens > 0 { logits = logits.slice(axis: 1, s.primeTokens..<s.total) }
-        // gumbel_sample: argmax(logits / max(temperature, 1e-10) + gumbel), log(x) = log(x + 1e-10).
-        let gumbel = -(-((uniform + 1e-10).log()) + 1e-10).log()
-        let predicted = (logits / temperature + gumbel).argmax(axis: -1)
+        let predicted: Tensor, logSumExp: Tensor
+        switch s.draws {
+        case .rngKey:
+            // The same distribution as gumbel_sample from one uniform per token (CategoricalDraw).
+            let uniform = t.randomUniform(t.rngKey(rngName).foldIn(0), [s.batch * s.tokens])
+            let draw = CategoricalDraw.sample(logits: logits.reshape([s.batch * s.tokens, v]), temperature: temperature,
+                                              uniform: uniform)
+            predicted = draw.ids.reshape([s.batch, s.tokens])
+            logSumExp = draw.logSumExp.reshape([s.batch, s.tokens])
+        case .inputs:
+            // gumbel_sample: argmax(logits / max(temperature, 1e-10) + gumbel), log(x) = log(x + 1e-10).
+            let uniform = t.input(gumbelName, [s.batch, s.tokens, v])
+            let gumbel = -(-((uniform + 1e-10).log()) + 1e-10).log()
+            predicted = (logits / temperature + gumbel).argmax(axis: -1)
+            logSumExp = logits.logSumExp(axes: [-1])
+        }
         let current = s.primeTokens > 0 ? ids.slice(axis: 1, s.primeTokens..<s.total) : ids
         let newIds = select(mask, predicted, current)
-        let picked = logits.softmax(axis: -1).takeAlongAxis(predicted.reshape([s.batch, s.tokens, 1]), axis: 2)
-        let scores = select(mask, 1 - picked.reshape([s.batch, s.tokens]), -1e4)
-        return try t.finish(outputs: [("ids", newIds), ("scores", scores)])
+        guard scores else { return try t.finish(outputs: [("ids", newIds)]) }
+        // softmax(logits)[predicted] = exp(logits[predicted] − logsumexp(logits)): one row
+        // reduction and a gather instead of a softmax written over [b, g, num_tokens].
+        let chosen = logits.takeAlongAxis(predicted.reshape([s.batch, s.tokens, 1]), axis: 2)
+        let picked = (chosen.reshape([s.batch, s.tokens]) - logSumExp).exp()
+        return try t.finish(outputs: [("ids", newIds), ("scores", select(mask, 1 - picked, -1e4))])
     }
 
     static func critic(_ config: PhenakiConfig, _ kind: SamplerCritic, _ s: Shape) throws -> Graph {

@@ -1,3 +1,4 @@
+import Dispatch
 import GraphCompiler
 import GraphRuntime
 import PhenakiGraphs
@@ -11,6 +12,8 @@ final class VideoCodec {
     private let parameters: [String: HostTensor]
     private var encoders: [[Int]: PlanExecutor] = [:]
     private var decoders: [[Int]: PlanExecutor] = [:]
+    /// Seconds spent compiling plans so far.
+    private(set) var compileSeconds = 0.0
 
     init(config: PhenakiConfig, parameters: [String: HostTensor], threads: Int?) {
         self.config = config
@@ -48,20 +51,28 @@ final class VideoCodec {
     }
 
     private func make(decoders key: [Int]) throws -> PlanExecutor {
-        let (model, quantizer) = (PhenakiModels.cvivitModel(config.cvivit), interopQuantizer(config.cvivit))
-        let drop = key[2]
-        let graph = try Tracer.trace { t in
-            let ids = t.input("ids", [key[0], key[1]], .int32)
-            var video = t.scope("cvivit") { model.decodeFromCodebookIndices(ids, quantizer: quantizer) }
-            if drop > 0 { video = video.slice(axis: 2, drop..<video.shape[2]) }
-            return ["video": video]
-        }
-        let executor = try prepared(graph)
+        let executor = try prepared(decoderGraph(ids: [key[0], key[1]], dropFrames: key[2]))
         decoders[key] = executor
         return executor
     }
 
+    /// The decoder's graph for ids int32 `ids` ([b, n]), without the first `dropFrames` frames.
+    func decoderGraph(ids shape: [Int], dropFrames drop: Int) throws -> Graph {
+        let (model, quantizer) = (PhenakiModels.cvivitModel(config.cvivit), interopQuantizer(config.cvivit))
+        return try Tracer.trace { t in
+            let ids = t.input("ids", shape, .int32)
+            var video = t.scope("cvivit") { model.decodeFromCodebookIndices(ids, quantizer: quantizer) }
+            if drop > 0 { video = video.slice(axis: 2, drop..<video.shape[2]) }
+            return ["video": video]
+        }
+    }
+
+    /// The plans compiled so far for decoding (the bench counts their work).
+    var decoderPlans: [Plan] { decoders.values.map(\.plan) }
+
     private func prepared(_ graph: Graph) throws -> PlanExecutor {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { compileSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let executor = try PlanExecutor(plan: compile(graph), threads: threads)
         for binding in executor.feedBindings {
             if let value = parameters[binding.name] { try executor.setFeed(binding.name, value) }
