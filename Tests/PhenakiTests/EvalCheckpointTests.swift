@@ -1,0 +1,140 @@
+import Foundation
+import GraphRuntime
+import Testing
+@testable import Phenaki
+
+/// `CheckpointEvaluation` on random tiny checkpoints (`phenaki init`): the numbers must be
+/// those the sampler's own C-ViViT codec and sampling loop give, scored independently here.
+/// (A random model's caption accuracy is near chance; these tests check the machinery.)
+@Suite("Eval: checkpoints", .serialized)
+final class EvalCheckpointTests {
+    let scratch: GenerationScratch
+
+    init() throws {
+        scratch = try GenerationScratch()
+    }
+
+    /// Deterministic embeddings [1, 3, 32] of a prompt (a sine pattern keyed by its index).
+    static func embedding(_ caption: ClipCaption) -> HostTensor {
+        let key = Double(caption.itemClass * 4 + caption.direction.rawValue)
+        return HostTensor(shape: [1, 3, 32], dtype: .float32,
+                          scalars: (0..<96).map { Double(Float(sin(Double($0) * 0.37 + key))) })
+    }
+
+    /// PSNR, the baseline, codebook usage and perplexity equal those computed here from the
+    /// sampler's encode/decode of the same held-out clips, one clip at a time.
+    @Test func reconstructionMatchesTheSamplersCodec() throws {
+        let directory = try scratch.checkpoint(seed: 3)
+        let options = ReconstructionOptions(batches: 2, batch: 3, frames: 3, seed: 2)
+        let report = try ReconstructionEvaluation.run(config: .tiny,
+                                                      weights: try Checkpoint.read(directory: directory).weights[.cvivit]!,
+                                                      options: options)
+        let sampler = try SamplingCheckpoint.load(directory: directory, critic: .none).sampler()
+        let data = try openDataset(.fashionMNISTVideo,
+                                   options: DatasetOptions(config: PhenakiConfig.tiny.cvivit, frames: 3, seed: 2),
+                                   split: .heldOut)
+        var (psnr, baseline) = (0.0, 0.0)
+        var counts = [Int](repeating: 0, count: 256)
+        for i in 0..<6 {
+            let video = try data.example(at: i).video
+            let input = VideoTensor.tensor(of: video)
+            let ids = try sampler.encodePrime(input)
+            for id in ids.scalars { counts[Int(id)] += 1 }
+            let recon = try sampler.decode(primeIds: nil, ids: ids, primeFrames: 0)
+            func db(_ predicted: [Double]) -> Double {
+                let mse = zip(predicted, video.pixels).map { ($0 - Double($1)) * ($0 - Double($1)) }.reduce(0, +)
+                    / Double(video.pixels.count)
+                return 10 * log10(1 / mse)
+            }
+            psnr += db(recon.scalars.map { min(max($0, 0), 1) })
+            let plane = 16 * 16
+            baseline += db(video.pixels.indices.map { p in
+                let (c, rest) = (p / (3 * plane), p % plane)
+                return Double(video.pixels[c * 3 * plane + rest])
+            })
+        }
+        let total = Double(counts.reduce(0, +))
+        let entropy = counts.filter { $0 > 0 }.map { -Double($0) / total * log(Double($0) / total) }.reduce(0, +)
+        #expect(report.videos == 6 && report.frames == 3 && report.tokens == Int(total))
+        #expect(abs(report.psnr - psnr / 6) <= 1e-4 * abs(psnr / 6), "\(report.psnr) vs \(psnr / 6)")
+        #expect(abs(report.repeatFirstFramePSNR - baseline / 6) <= 1e-6 * abs(baseline / 6))
+        #expect(report.codesUsed == counts.filter { $0 > 0 }.count)
+        #expect(abs(report.perplexity - exp(entropy)) <= 1e-9 * exp(entropy))
+        #expect(report.codebookSize == 256)
+    }
+
+    /// Caption accuracy for each critic mode (none, token) and cond_scale 1 and 3 equals the
+    /// score of clips sampled here with `Generation.sample` and the same seeds; the cached
+    /// classifier is used, not retrained; the ceiling is the scorer on held-out clips.
+    @Test func captionAccuracyMatchesIndependentSampling() throws {
+        let directory = try scratch.checkpoint(tinyWithTokenCritic, seed: 4)
+        let classifier = try EvalTestSupport.classifier()
+        let cache = scratch.path + "/cache/fashion-classifier.safetensors"
+        try classifier.save(path: cache)
+        var options = EvaluationOptions()
+        options.reconstruction = ReconstructionOptions(batches: 1, batch: 2, frames: 3)
+        options.prompts = 3
+        options.samplingSteps = 2
+        options.seed = 9
+        options.ceilingClips = 20
+        options.classifierPath = cache
+        options.classifierTraining = classifier.training
+        options.textEmbedding = Self.embedding
+        var log: [String] = []
+        let report = try CheckpointEvaluation.run(directory: directory, options: options) { log.append($0) }
+        #expect(!log.contains { $0.hasPrefix("training the item classifier") }, "\(log)")
+        #expect(report.classifierAccuracy == classifier.heldOutAccuracy)
+        #expect(report.captions.map(\.critic) == ["none", "none", "token", "token"])
+        #expect(report.captions.map(\.condScale) == [1, 3, 1, 3])
+
+        let prompts = ClipCaption.prompts(count: 3, seed: 9)
+        let loaded = try SamplingCheckpoint.load(directory: directory, critic: .implied)
+        let scorer = ClipScorer(classifier: classifier)
+        for result in report.captions {
+            let sampler = try SamplingCheckpoint.load(directory: directory,
+                                                      critic: result.critic == "none" ? .none : .critic(.token))
+                .sampler(steps: 2)
+            var readings: [ClipReading] = []
+            for (i, prompt) in prompts.enumerated() {
+                let video = try Generation.sample(sampler, frames: 3, text: Self.embedding(prompt),
+                                                  options: SamplingOptions(condScale: result.condScale,
+                                                                           seed: CaptionAccuracy.seed(9, prompt: i)))
+                readings.append(try scorer.read(try VideoTensor.frames(of: video)))
+            }
+            #expect(result.score == CaptionScore(readings: readings, captions: prompts), "\(result)")
+        }
+        #expect(loaded.critic == .token)
+        let ceiling = try CaptionAccuracy.heldOutCeiling(
+            scorer: scorer, clips: 20, options: DatasetOptions(config: PhenakiConfig.tiny.cvivit, frames: 3))
+        #expect(report.captionCeiling == ceiling)
+    }
+
+    /// A checkpoint without MaskGit weights or with a `precomputed` encoder and no embeddings
+    /// gets reconstruction metrics and a note saying why captions were skipped.
+    @Test func captionsSkippedWithAReason() throws {
+        let directory = try scratch.checkpoint(seed: 5)
+        var options = EvaluationOptions()
+        options.reconstruction = ReconstructionOptions(batches: 1, batch: 1, frames: 3)
+        let report = try CheckpointEvaluation.run(directory: directory, options: options)
+        #expect(report.reconstruction != nil && report.captions.isEmpty && report.classifierAccuracy == nil)
+        #expect(report.notes.contains { $0.contains("'precomputed'") }, "\(report.notes)")
+    }
+
+    /// A saved classifier loads with the same weights and settings; a file that is not one is a
+    /// typed error that says how to recover.
+    @Test func classifierCacheRoundTrips() throws {
+        let classifier = try EvalTestSupport.classifier()
+        let path = scratch.path + "/c/classifier.safetensors"
+        try classifier.save(path: path)
+        let loaded = try FashionItemClassifier.load(path: path)
+        #expect(loaded.weights == classifier.weights && loaded.training == classifier.training)
+        #expect(loaded.heldOutAccuracy == classifier.heldOutAccuracy)
+        try Data("not a safetensors file".utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try FashionItemClassifier.load(path: path)
+        } throws: { error in
+            guard case EvaluationError.damagedClassifier = error else { return false }
+            return "\(error)".contains("--train-classifier")
+        }
+    }
+}
