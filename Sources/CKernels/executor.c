@@ -142,3 +142,52 @@ int32_t pk_execute_step_serial(const pk_step *st, void *const *bases) {
     if (last_error == 0) last_error = slot;
     return (int32_t)(slot & 0xff);
 }
+
+/* ---- Debug and diagnostic helpers (see pk_plan.h) ---- */
+
+void pk_debug_fill(void *p, int64_t words, uint32_t word) {
+    uint32_t *w = (uint32_t *)p;
+    for (int64_t i = 0; i < words; i++) w[i] = word;
+}
+
+int64_t pk_debug_find_mismatch(const void *p, int64_t words, uint32_t word) {
+    const uint32_t *w = (const uint32_t *)p;
+    for (int64_t i = 0; i < words; i++)
+        if (w[i] != word) return i;
+    return -1;
+}
+
+/* Walks the view's elements in row-major order; returns the first index where `hit` holds. */
+static int64_t view_find(const pk_view *v, void *const *bases, int (*hit)(uint32_t, uint32_t), uint32_t word) {
+    const char *base = (const char *)bases[v->ref.arena];
+    if (base == NULL) return -1;
+    const uint32_t *p = (const uint32_t *)(base + v->ref.offset);
+    int64_t count = 1;
+    for (int d = 0; d < v->rank; d++) count *= v->shape[d];
+    int64_t idx[PK_MAX_RANK] = {0};
+    int64_t at = 0; /* element offset of idx */
+    for (int64_t i = 0; i < count; i++) {
+        if (hit(p[at], word)) return i;
+        for (int d = v->rank - 1; d >= 0; d--) {
+            idx[d]++;
+            at += v->strides[d];
+            if (idx[d] < v->shape[d]) break;
+            at -= v->strides[d] * v->shape[d];
+            idx[d] = 0;
+        }
+    }
+    return -1;
+}
+
+static int equals_word(uint32_t x, uint32_t word) { return x == word; }
+/* Exponent all ones: NaN or ±inf (bit test, immune to -ffast-math style assumptions). */
+static int not_finite(uint32_t x, uint32_t unused) { (void)unused; return (x & 0x7f800000u) == 0x7f800000u; }
+
+int64_t pk_debug_view_find_word(const pk_view *v, void *const *bases, uint32_t word) {
+    return view_find(v, bases, equals_word, word);
+}
+
+int64_t pk_view_find_nonfinite(const pk_view *v, void *const *bases) {
+    if (v->ref.dtype != PK_F32) return -1;
+    return view_find(v, bases, not_finite, 0);
+}

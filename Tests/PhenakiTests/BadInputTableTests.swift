@@ -23,8 +23,6 @@ struct BadInputTableTests {
         var message: String
         /// The path (under `$D`) the command would write; it must not exist afterwards.
         var output: String? = nil
-        /// A known bug outside this suite's files leaves this path behind (see the report).
-        var knownLeftover: String? = nil
         var description: String { name }
     }
 
@@ -56,14 +54,14 @@ struct BadInputTableTests {
         Case(name: "empty data folder",
              arguments: ["train-cvivit", "--data", "$D/empty", "--steps", "1", "--quiet", "--results", "$D/r"],
              setUp: { try makeFolder($0 + "/empty") },
-             message: "holds no file ending in .gif", output: "r", knownLeftover: "r"),
+             message: "holds no file ending in .gif", output: "r"),
         Case(name: "missing data folder",
              arguments: ["train-cvivit", "--data", "$D/none", "--steps", "1", "--quiet", "--results", "$D/r"],
-             message: "does not exist or is not a directory", output: "r", knownLeftover: "r"),
+             message: "does not exist or is not a directory", output: "r"),
         Case(name: "frames - 1 not a multiple of the temporal patch",
              arguments: ["train-cvivit", "--data", "$D/empty", "--frames", "4", "--quiet", "--results", "$D/r"],
              setUp: { try makeFolder($0 + "/empty") },
-             message: "frames - 1 must be a multiple of the temporal patch size 2", output: "r", knownLeftover: "r"),
+             message: "frames - 1 must be a multiple of the temporal patch size 2", output: "r"),
         Case(name: "zero batch", arguments: ["train-cvivit", "--data", "$D/empty", "--batch", "0", "--results", "$D/r"],
              setUp: { try makeFolder($0 + "/empty") }, message: "--batch 0: it must be at least 1", output: "r"),
         // Model inputs (.npy) and weights (safetensors) of `cvivit`, `maskgit`, `critic`.
@@ -205,14 +203,8 @@ struct BadInputTableTests {
         // Nothing new in the case's folder: no output, no temporary file, no half-made folder.
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: directory))
         let created = after.subtracting(before)
-        if let leftover = testCase.knownLeftover, created == [leftover] {
-            withKnownIssue("train-cvivit creates --results before it validates the data (reported)") {
-                Issue.record("left \(leftover) behind")
-            }
-        } else {
-            #expect(created.isEmpty, "left behind: \(created.sorted())")
-        }
-        if let output = testCase.output, output != testCase.knownLeftover {
+        #expect(created.isEmpty, "left behind: \(created.sorted())")
+        if let output = testCase.output {
             #expect(!FileManager.default.fileExists(atPath: directory + "/" + output), "\(output) was written")
         }
     }

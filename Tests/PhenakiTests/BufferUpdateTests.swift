@@ -136,7 +136,10 @@ import TensorGraph
     /// codebook buffers: `next:` from the forward's update, no Adam state for them.
     @Test func cvivitTrainGraphCarriesTheCodebookBuffers() throws {
         let config = try PhenakiConfig.decode(json: configJSON(.tiny, ["cvivit.lookup_free_quantization": false]))
-        let graph = try PhenakiModels.graph(named: "cvivit-train", config: config)
+        // Without the non-finite guard `next:` is the forward's update itself (with it, a select
+        // around it that keeps the old value on a bad step).
+        let graph = try PhenakiModels.graph(named: "cvivit-train", config: config,
+                                            training: TrainingOptions(skipNonFinite: false))
         let outputs = Set(graph.outputs.map(\.name))
         let inputs = Set(graph.inputs.map(\.name))
         for buffer in ["embed", "cluster_size", "embed_avg"].map({ "vq._codebook." + $0 }) {

@@ -58,8 +58,39 @@ import TensorGraph
         let fm = FileManager.default
         for file in ["metrics.csv", "loss_curve.svg", "samples.3/0.gif", "samples.6.ema/0.gif",
                      "checkpoints/step-000003/format.json", "checkpoints/step-000006/format.json",
-                     "checkpoints/discriminator/step-000006.safetensors"] {
+                     "checkpoints/step-000006/discriminator.safetensors",
+                     "checkpoints/step-000006/optimizer/discriminator.safetensors"] {
             #expect(fm.fileExists(atPath: straightFolder + "/" + file), "\(file) missing")
+        }
+        // The discriminator is a checkpoint component: its weights and moments are the trainer's.
+        let saved = try Checkpoint.load(directory: straightFolder + "/checkpoints/step-000006", config: config,
+                                        components: [.cvivit, .discriminator])
+        let discriminatorWeights = try #require(saved.weights[.discriminator])
+        #expect(!discriminatorWeights.isEmpty && discriminatorWeights.allSatisfy { a["discriminator/" + $0.key] == $0.value })
+        let moments = try #require(saved.optimizer[.discriminator])
+        #expect(moments.count == 2 * discriminatorWeights.count
+                && moments.allSatisfy { a["discriminator/" + $0.key] == $0.value })
+        #expect(!fm.fileExists(atPath: straightFolder + "/checkpoints/discriminator"))
+
+        // Format-1 checkpoints of earlier builds kept the discriminator beside the checkpoint in
+        // checkpoints/discriminator/step-N.safetensors (feed names): a resume from one is exact too.
+        let legacyFolder = trainerTemporaryFolder("legacy")
+        defer { try? fm.removeItem(atPath: legacyFolder) }
+        var old = try Checkpoint.read(directory: resumedFolder + "/checkpoints/step-000003")
+        let discriminatorState = old.trainingFeeds(of: .discriminator)
+        old.weights[.discriminator] = nil
+        old.optimizer[.discriminator] = nil
+        try fm.createDirectory(atPath: legacyFolder + "/checkpoints/discriminator", withIntermediateDirectories: true)
+        try CheckpointWriter().write(old, to: legacyFolder + "/checkpoints/step-000003")
+        try SafeTensorsFile(tensors: discriminatorState).write(path: legacyFolder + "/checkpoints/discriminator/step-000003.safetensors")
+        let legacy = try CViViTTrainer(config: config, options: options, results: legacyFolder, resumeFrom: legacyFolder)
+        try legacy.train(data: data, validation: ClipStream(count: 2, clipShape: shape, batch: 1, salt: 9), progress: false)
+        let c = legacy.stateTensors()
+        #expect(Set(a.keys) == Set(c.keys) && a.keys.allSatisfy { a[$0] == c[$0] }, "a legacy resume differs")
+        // Without either, the resume names the missing component.
+        for path in ["discriminator", "step-000006", "latest"] { try fm.removeItem(atPath: legacyFolder + "/checkpoints/" + path) }
+        #expect(throws: TrainerError.self) {
+            try CViViTTrainer(config: config, options: options, results: legacyFolder, resumeFrom: legacyFolder)
         }
         // One line per plotted loss: all but adaptive_weight and discr_grad_norm.
         let svg = try String(contentsOfFile: straightFolder + "/loss_curve.svg", encoding: .utf8)
@@ -210,7 +241,7 @@ import TensorGraph
         let scratch = trainerTemporaryFolder("bad")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let file = scratch + "/plain"
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         #expect {
             try CViViTTrainer(config: config, options: CViViTTrainerOptions(steps: 1), results: file + "/results")
         } throws: { error in

@@ -15,38 +15,44 @@ import TensorGraph
         return config
     }
 
-    static var clipShape: [Int] {
+    static func clipShape(frames: Int = 7) -> [Int] {
         let c = config.cvivit
-        return [c.channels, 7, c.imageSize.height, c.imageSize.width]
+        return [c.channels, frames, c.imageSize.height, c.imageSize.width]
     }
 
     static func data(_ order: DataOrderState?) -> BatchStream {
-        ClipStream(count: 5, clipShape: clipShape, batch: 2, order: order)
+        ClipStream(count: 5, clipShape: clipShape(), batch: 2, order: order)
+    }
+
+    static func stills(_ order: DataOrderState?) -> BatchStream {
+        ClipStream(count: 5, clipShape: clipShape(frames: 1), batch: 2, order: order, salt: 0.4)
     }
 
     /// The first update's loss, maskgit_loss and critic_loss equal the reference interpreter's
     /// `phenaki-loss` on the interpreter's C-ViViT ids of the same videos, the padded caption
-    /// embeddings and the key the trainer fed.
-    @Test func firstStepMatchesInterpreter() throws {
+    /// embeddings and the key the trainer fed: on clips (7 frames), and on still images (one
+    /// frame) when the run starts with an image phase.
+    @Test(arguments: [7, 1]) func firstStepMatchesInterpreter(frames: Int) throws {
         let config = Self.config
         let folder = trainerTemporaryFolder("phenaki")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let options = PhenakiTrainerOptions(steps: 1, batchSize: 2, frames: 7, learningRate: 1e-3, seed: 11, threads: 2)
+        let options = PhenakiTrainerOptions(steps: 1, batchSize: 2, frames: 7, learningRate: 1e-3, seed: 11, threads: 2,
+                                            imageSteps: frames == 1 ? 1 : 0)
         let encoder = CaptionHashEncoder(dim: config.maskgit.dimContext)
         let trainer = try PhenakiTrainer(config: config, options: options, results: folder, textEncoder: encoder)
         let initial = trainer.stateTensors()
-        let batch = try Self.data(nil).next()
-        try trainer.train(data: Self.data, progress: false)
+        let batch = try (frames == 1 ? Self.stills(nil) : Self.data(nil)).next()
+        try trainer.train(data: Self.data, images: Self.stills, progress: false)
 
         let interpreter = ReferenceInterpreter(precision: .float64)
-        let encode = try PhenakiModels.graph(named: "cvivit-encode", config: config, batch: 2, frames: 7)
+        let encode = try PhenakiModels.graph(named: "cvivit-encode", config: config, batch: 2, frames: frames)
         let cvivit = try Checkpoint.initial(config: config, seed: 11).weights[.cvivit]!
         var encodeFeeds = ["video": batch.videos]
         for p in encode.parameters { encodeFeeds[p.name] = cvivit[p.name] }
         var ids = try interpreter.run(encode, feeds: encodeFeeds)["ids"]!
         ids.shape = [2, ids.count / 2]
 
-        let loss = try PhenakiLossModel.graph(config: config, critic: .selfCritic, batch: 2, frames: 7)
+        let loss = try PhenakiLossModel.graph(config: config, critic: .selfCritic, batch: 2, frames: frames)
         let text = try encoder.encode(batch.captions.map { $0! }).embeddings
         var padded = [Double](repeating: 0, count: 2 * config.phenaki.maxTextLen * config.maskgit.dimContext)
         let row = text.shape[1] * text.shape[2]
@@ -65,6 +71,9 @@ import TensorGraph
             #expect(trainerClose(record.losses[i], want, 1e-4), "\(name): \(record.losses[i]) vs \(want)")
         }
         #expect(record.gradNorm > 0)
+        // After the image phase the clip plans hold the trained state.
+        let trained = trainer.stateTensors()
+        #expect(trained.keys.contains { trained[$0] != initial[$0] && $0.hasPrefix("maskgit.") })
     }
 
     /// Four updates straight through and two + a resume give bit-equal MaskGit and critic state;

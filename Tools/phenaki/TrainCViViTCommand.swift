@@ -101,6 +101,11 @@ struct TrainCViViTCommand: ParsableCommand {
     @Option(help: "Threads of the plans (default: one per core).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("When an update's loss or gradients are not finite: skip it (and go on) or stop. "
+                               + "Either way the weights and the latest checkpoint stay as before it; the message names "
+                               + "the layer where the first NaN or inf appeared.", valueName: "skip|stop"))
+    var onNonfinite: NonFinitePolicy = .skip
+
     @Flag(help: "Mirror training pictures left to right at random.")
     var flip = false
 
@@ -122,15 +127,19 @@ struct TrainCViViTCommand: ParsableCommand {
                 emaUpdateAfterStep: emaUpdateAfterStep, emaUpdateEvery: emaUpdateEvery,
                 applyGradPenaltyEvery: applyGradPenaltyEvery, saveResultsEvery: saveResultsEvery,
                 saveModelEvery: saveModelEvery, validEvery: validEvery, validBatches: validBatches, keepLast: keepLast,
-                seed: seed, threads: threads)
+                seed: seed, threads: threads, onNonfinite: onNonfinite)
             try options.validate()
-            let folder = results ?? resume ?? "results"
-            let trainer = try CViViTTrainer(config: config, options: options, results: folder, initial: initial,
-                                            resumeFrom: resume)
-            let dataOptions = DatasetOptions(config: config.cvivit, frames: onImages ? nil : trainer.frames,
+            // The frame count and the data are checked before the trainer creates the results folder,
+            // so a run refused for its data leaves nothing behind.
+            let frames = CViViTTrainer.frames(options: options, config: config)
+            try PhenakiModels.checkFrames(frames, for: "cvivit", config: config)
+            let dataOptions = DatasetOptions(config: config.cvivit, frames: onImages ? nil : frames,
                                              horizontalFlip: flip, seed: seed, fashionMNISTDirectory: fashionMnistDir)
             let training = try openDataset(spec, options: dataOptions, split: .train)
             let heldOut = try openDataset(spec, options: dataOptions, split: .heldOut)
+            let folder = results ?? resume ?? "results"
+            let trainer = try CViViTTrainer(config: config, options: options, results: folder, initial: initial,
+                                            resumeFrom: resume)
             let validation = try BatchLoader(source: heldOut, batchSize: batch, seed: seed &+ 1, threads: 1)
             try trainer.train(data: { order in
                 try BatchLoader(source: training, batchSize: batch, seed: seed, order: order ?? DataOrderState())
@@ -141,3 +150,6 @@ struct TrainCViViTCommand: ParsableCommand {
         }
     }
 }
+
+/// `--on-nonfinite skip|stop` (shared with the other training commands).
+extension NonFinitePolicy: ExpressibleByArgument {}

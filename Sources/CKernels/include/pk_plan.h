@@ -213,6 +213,18 @@ int32_t pk_execute_step_serial(const pk_step *step, void *const *bases);
 /* Bytes of scratch one thread needs for `step` (0 if none). */
 int64_t pk_step_scratch_bytes(const pk_step *step);
 
+/* ---- Debug and diagnostic helpers ----
+ * The runtime's arena debug mode (PlanExecutor debugArena) and its non-finite diagnosis use
+ * these; none is called by pk_execute. Words are 4-byte elements. */
+/* Writes `word` into `words` consecutive words at p (NaN poison, canaries). */
+void pk_debug_fill(void *p, int64_t words, uint32_t word);
+/* Index of the first of `words` words at p that differs from `word`, or -1. */
+int64_t pk_debug_find_mismatch(const void *p, int64_t words, uint32_t word);
+/* Row-major index of the first element of view v (under bases) whose bits equal `word`, or -1. */
+int64_t pk_debug_view_find_word(const pk_view *v, void *const *bases, uint32_t word);
+/* Row-major index of the first NaN or ±inf element of a float32 view, or -1 (-1 for int views). */
+int64_t pk_view_find_nonfinite(const pk_view *v, void *const *bases);
+
 /* ---- BLAS setup ----
  * Loads OpenBLAS (dlopen) after choosing its kernels: when the CPU and OS support AVX-512
  * (cpuid + xgetbv) and OPENBLAS_CORETYPE is unset, it sets OPENBLAS_CORETYPE=SkylakeX first,

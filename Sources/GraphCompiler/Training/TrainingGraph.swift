@@ -20,10 +20,15 @@ public struct TrainingOptions: Hashable, Sendable {
     /// `next:` output, so they keep their values. C-ViViT's generator step freezes `discr.`:
     /// its loss runs the discriminator, whose own optimizer trains it in a separate step.
     public var frozenPrefixes: [String] = []
+    /// Leave every state unchanged (weights, optimizer state, accumulators, counters, buffers)
+    /// when the loss or the global gradient norm is not finite, so a bad step never reaches the
+    /// weights; output `train.finite` says whether the step counted. Off: no such output, and
+    /// the update always applies.
+    public var skipNonFinite = true
 
     public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0,
                 maxGradNorm: Double? = nil, ema: Bool = false, gradientAccumulation: Int = 1,
-                frozenPrefixes: [String] = []) {
+                frozenPrefixes: [String] = [], skipNonFinite: Bool = true) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -32,6 +37,7 @@ public struct TrainingOptions: Hashable, Sendable {
         self.ema = ema
         self.gradientAccumulation = gradientAccumulation
         self.frozenPrefixes = frozenPrefixes
+        self.skipNonFinite = skipNonFinite
     }
 
     /// Whether `frozenPrefixes` freezes the parameter `name`.
@@ -52,6 +58,8 @@ public enum TrainingState {
     public static func ema(_ p: String) -> String { "ema:" + p }
     public static let nextPrefix = "next:"
     public static let gradNorm = "train.grad_norm"
+    /// bool[]: whether the loss and the global gradient norm were finite (the step counted).
+    public static let finite = "train.finite"
 }
 
 /// The training graph of `forward`: its outputs, then gradients of `loss`, optional global-norm
@@ -92,17 +100,21 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
         let micro = tracer.input(TrainingState.micro, [])
         let lr = tracer.input(TrainingState.learningRate, [])
         let k = Double(max(1, options.gradientAccumulation))
-        let apply = micro .>= (k - 1)
+        let due = micro .>= (k - 1)
+        // Filled in once the gradient norm exists; every state output is selected on it.
+        var finite: Tensor! = nil
+        var apply: Tensor! = nil
+        func keep(_ new: Tensor, _ old: Tensor) -> Tensor { options.skipNonFinite ? select(finite, new, old) : new }
 
         // Gradients (summed over micro-batches when accumulating).
         var grads: [Tensor] = []
+        var accumulators: [(name: String, acc: Tensor, total: Tensor)] = []
         for (p, gradient) in zip(trained, gradientNodes) {
             let g = tracer.tensor(gradient)
             if options.gradientAccumulation > 1 {
                 let acc = tracer.input(TrainingState.accumulator(p.name), p.node.type.shape)
                 let total = acc + g
-                outputs.append((TrainingState.nextPrefix + TrainingState.accumulator(p.name),
-                                select(apply, total * 0.0, total)))
+                accumulators.append((p.name, acc, total))
                 grads.append(total / k)
             } else {
                 grads.append(g)
@@ -112,6 +124,17 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
         let squares = grads.map { $0.square().sum() }
         let norm = squares.dropFirst().reduce(squares[0], +).sqrt()
         outputs.append((TrainingState.gradNorm, norm))
+        // |loss + norm| < FLT_MAX is false for NaN and ±inf (a NaN compares false), so one
+        // scalar test covers the loss and every gradient element (the norm sums their squares).
+        let lossValue = tracer.tensor(lossNode)
+        let probe = (lossValue.shape.isEmpty ? lossValue : lossValue.sum()) + norm
+        finite = probe.abs() .< Double(Float.greatestFiniteMagnitude)
+        if options.skipNonFinite { outputs.append((TrainingState.finite, finite)) }
+        apply = options.skipNonFinite ? select(due, finite, due) : due
+        for a in accumulators {
+            outputs.append((TrainingState.nextPrefix + TrainingState.accumulator(a.name),
+                            keep(select(apply, a.total * 0.0, a.total), a.acc)))
+        }
         if let maxNorm = options.maxGradNorm {
             let factor = (maxNorm / (norm + 1e-6)).minimum(1.0)
             grads = grads.map { $0 * factor }
@@ -126,7 +149,7 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
             let w = tracer.tensor(p.node.id)
             let newW: Tensor
             if let update = buffers[p.name] {
-                newW = tracer.tensor(update)
+                newW = keep(tracer.tensor(update), w)
                 outputs.append((TrainingState.nextPrefix + p.name, newW))
             } else {
                 let g = gradientOf.removeValue(forKey: p.name)!
@@ -150,7 +173,7 @@ public func trainingGraph(_ forward: Graph, loss: String, options: TrainingOptio
         }
         outputs.append((TrainingState.nextPrefix + TrainingState.step, select(apply, t, step)))
         outputs.append((TrainingState.nextPrefix + TrainingState.micro,
-                        select(apply, micro * 0.0, micro + 1.0)))
+                        keep(select(due, micro * 0.0, micro + 1.0), micro)))
     }
     return try tracer.finish(outputs: outputs)
 }

@@ -9,6 +9,10 @@ public enum PlanRunError: Error, Equatable, CustomStringConvertible {
     case missingFeed(name: String)
     case kernel(code: Int32, step: Int, label: String)
     case blas(String)
+    /// Arena debug mode: a step wrote outside its buffer (over the canary words around it).
+    case arenaCanary(step: Int, kind: String, label: String, buffer: String, detail: String)
+    /// Arena debug mode: a step read memory that was poisoned (freed, or never written).
+    case arenaPoisonRead(step: Int, kind: String, label: String, buffer: String, element: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +29,12 @@ public enum PlanRunError: Error, Equatable, CustomStringConvertible {
             return "step \(step) (\(label)): \(what)"
         case .blas(let message):
             return message
+        case .arenaCanary(let step, let kind, let label, let buffer, let detail):
+            return "arena debug: step \(step) (\(kind) at \(label)) wrote \(detail) buffer \(buffer) "
+                + "(a kernel or planner bug: report it with the plan dump)"
+        case .arenaPoisonRead(let step, let kind, let label, let buffer, let element):
+            return "arena debug: step \(step) (\(kind) at \(label)) read freed or unwritten memory in buffer "
+                + "\(buffer) (element \(element) of its view; a lifetime or planner bug: report it with the plan dump)"
         }
     }
 }
@@ -37,8 +47,11 @@ public enum PlanRunError: Error, Equatable, CustomStringConvertible {
 public final class PlanExecutor {
     public let plan: Plan
     public let threads: Int
-    private var arenas: [UnsafeMutableRawPointer?]
-    private let steps: UnsafeMutablePointer<pk_step>
+    /// Whether `run()` checks the arena as it goes (see `init(plan:threads:debugArena:)`).
+    public var debugArena: Bool { debugLayout != nil }
+    let debugLayout: ArenaDebugLayout?
+    var arenas: [UnsafeMutableRawPointer?]
+    let steps: UnsafeMutablePointer<pk_step>
     private var programs: [UnsafeMutablePointer<pk_instr>] = []
     /// Feeds not set yet; `run()` only checks that this is empty (no per-run name lookups).
     private var unfed: Set<String> = []
@@ -46,9 +59,31 @@ public final class PlanExecutor {
     private let outputIndex: [String: PlanBinding]
 
     /// Prepares `plan` for `threads` threads (default: OpenMP's default, one per core).
-    public init(plan: Plan, threads: Int? = nil) throws {
-        try verifyPlan(plan)
+    ///
+    /// `debugArena` runs the plan in the arena debug mode: every activation buffer gets its own
+    /// memory between canary words, the arena starts poisoned with a NaN pattern, each buffer
+    /// is poisoned again once its last reader has run, and `run()` executes step by step,
+    /// checking before each step that it reads no poison and after it that the canaries around
+    /// what it wrote are intact (`PlanRunError.arenaPoisonRead` / `.arenaCanary` name the step,
+    /// kernel and buffer). Results are bit-equal to the normal mode; it is slower and uses one
+    /// arena slot per buffer, so it is for tests and bug hunts.
+    public convenience init(plan: Plan, threads: Int? = nil, debugArena: Bool = false) throws {
+        try self.init(plan: plan, threads: threads, debugArena: debugArena, verify: true)
+    }
+
+    /// `verify: false` skips `verifyPlan`: only for tests that hand the debug mode a plan the
+    /// static checks would reject, to see that the run-time checks catch it too.
+    init(plan: Plan, threads: Int?, debugArena: Bool, verify: Bool) throws {
+        if verify { try verifyPlan(plan) }
         if pk_blas_init() != 0 { throw PlanRunError.blas(String(cString: pk_blas_error())) }
+        var plan = plan
+        if debugArena {
+            let layout = ArenaDebugLayout(plan)
+            plan = layout.plan
+            debugLayout = layout
+        } else {
+            debugLayout = nil
+        }
         self.plan = plan
         self.threads = max(1, threads ?? Int(pk_max_threads()))
         feedIndex = Dictionary(plan.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -71,6 +106,7 @@ public final class PlanExecutor {
             let b = plan.buffers[constant.buffer]
             write(constant.values, to: b, broadcast: constant.values.count == 1)
         }
+        debugLayout?.prepare(arenas[Int(PK_ARENA_ACTIVATIONS)]!)
     }
 
     deinit {
@@ -86,7 +122,7 @@ public final class PlanExecutor {
         return p
     }
 
-    private func cView(_ v: PlanView) -> pk_view {
+    func cView(_ v: PlanView) -> pk_view {
         let b = plan.buffers[v.buffer]
         var view = pk_view()
         let dtype: Int32 = b.type.dtype == .float32 ? Int32(PK_F32) : b.type.dtype == .int32 ? Int32(PK_I32) : Int32(PK_BOOL)
@@ -168,6 +204,7 @@ public final class PlanExecutor {
             throw PlanRunError.missingFeed(name: missing.name)
         }
         pk_clear_error()
+        if let debugLayout { return try runChecked(debugLayout) }
         arenas.withUnsafeBufferPointer { bases in
             let raw = UnsafeRawPointer(bases.baseAddress!).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
             pk_execute(steps, Int64(plan.steps.count), raw, Int32(threads))

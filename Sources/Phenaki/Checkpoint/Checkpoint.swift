@@ -13,6 +13,7 @@ import TensorGraph
 /// cvivit.safetensors           weights by phenaki-pytorch state_dict name
 /// maskgit.safetensors
 /// critic.safetensors           when the model has a critic
+/// discriminator.safetensors    the GAN discriminator of a C-ViViT GAN run (optional)
 /// ema/<component>.safetensors  EMA weights, same names (when kept)
 /// optimizer/<component>.safetensors  Adam moments `adam.m:<p>`, `adam.v:<p>` (when training)
 /// ```

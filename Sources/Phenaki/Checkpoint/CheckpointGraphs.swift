@@ -16,6 +16,8 @@ public enum CheckpointGraphs {
     /// - `critic`: the `critic` graph for a `critic` section; with `self_token_critic` the
     ///   `SelfCritic` at the top scope, whose parameters are `maskgit.*` (MaskGit's) and the head
     ///   `to_pred.0.*` (the checkpoint's critic file holds the head only).
+    /// - `discriminator`: the GAN discriminator's loss graph (`CViViTGAN.discriminatorGraph`);
+    ///   the config must set `use_vgg_and_gan`.
     ///
     /// - Throws: `ConfigError` (the config is validated), graph errors.
     public static func graph(of component: CheckpointComponent, config: PhenakiConfig) throws -> Graph {
@@ -27,6 +29,7 @@ public enum CheckpointGraphs {
                 return try PhenakiModels.graph(named: "critic", config: config)
             }
             return try selfCritic(config)
+        case .discriminator: return try CViViTGAN.discriminatorGraph(config, batch: 1)
         }
     }
 

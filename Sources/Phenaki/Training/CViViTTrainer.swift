@@ -17,9 +17,9 @@ import TensorGraph
 /// - the validation loss on held-out batches, reconstructions (a GIF per video, a PNG grid of
 ///   images against their reconstructions) and the loss curve in the results folder;
 /// - checkpoints in `<results>/checkpoints` (`CheckpointStore`): C-ViViT's weights, Adam
-///   moments, EMA and step, the data order; the discriminator's state beside them in
-///   `checkpoints/discriminator/step-N.safetensors` (the checkpoint format has no component
-///   for it). Everything that decides later updates is saved, and the GAN's frame picks are
+///   moments, EMA and step, the data order, and with the GAN the discriminator component
+///   (`discriminator.safetensors`, its Adam moments in `optimizer/`). Everything that decides
+///   later updates is saved, and the GAN's frame picks are
 ///   keyed by the update index, so a resumed run ends bit-equal to an uninterrupted one (same
 ///   thread count).
 ///
@@ -47,6 +47,8 @@ public final class CViViTTrainer {
     let store: CheckpointStore
     var checkpoint: Checkpoint
     var dataOrder: DataOrderState?
+    /// Updates skipped for a non-finite loss or gradient (`options.onNonfinite == .skip`).
+    public private(set) var skippedUpdates: [SkippedUpdate] = []
     let emaSchedule: EMASchedule
     let videoShape: [Int]
     /// Checkpoint state that does not live in the plans (MaskGit, critic): kept as loaded.
@@ -69,7 +71,7 @@ public final class CViViTTrainer {
         self.config = config
         self.options = options
         self.results = URL(fileURLWithPath: results).standardizedFileURL.path
-        frames = options.trainOnImages ? 1 : options.frames ?? PhenakiModels.defaultFrames(for: "cvivit", config: config)
+        frames = Self.frames(options: options, config: config)
         let gan = config.cvivit.useVGGAndGAN
         if gan && frames == 1 { throw TrainerError.ganNeedsVideo }
         try Self.prepareFolder(self.results)
@@ -110,15 +112,18 @@ public final class CViViTTrainer {
             checkpoint = try Checkpoint.load(directory: path, config: config, components: [.cvivit])
             dataOrder = checkpoint.state.data
             if gan {
-                let file = Self.discriminatorFile(store: source, step: checkpoint.state.step)
-                guard FileManager.default.fileExists(atPath: file) else {
-                    throw TrainerError.missingDiscriminatorState(path: file)
-                }
-                let state = try SafeTensorsFile.read(path: file).tensors
-                for session in discriminators {
-                    for (name, value) in state where session.executor.plan.feeds.contains(where: { $0.name == name }) {
-                        try session.executor.setFeed(name, value)
+                var state = checkpoint.trainingFeeds(of: .discriminator)
+                if checkpoint.weights[.discriminator] == nil {
+                    // Runs before the discriminator component kept its state beside the checkpoint.
+                    let file = Self.legacyDiscriminatorFile(store: source, step: checkpoint.state.step)
+                    guard FileManager.default.fileExists(atPath: file) else {
+                        throw TrainerError.missingDiscriminatorState(path: path + "/" + CheckpointComponent.discriminator.fileName)
                     }
+                    state = try SafeTensorsFile.read(path: file).tensors
+                }
+                for session in discriminators {
+                    let feeds = Set(session.executor.plan.feeds.map(\.name))
+                    for (name, value) in state where feeds.contains(name) { try session.executor.setFeed(name, value) }
                 }
             }
         } else if let initial {
@@ -127,6 +132,7 @@ public final class CViViTTrainer {
             checkpoint.state = CheckpointState(step: 0, seed: options.seed)
             checkpoint.optimizer = [:]
             checkpoint.ema = [:]
+            checkpoint.weights[.discriminator] = nil
         } else {
             checkpoint = try Checkpoint.initial(config: config, seed: options.seed)
         }
@@ -164,8 +170,13 @@ public final class CViViTTrainer {
         var lastBatch: HostTensor?
         while step < options.steps {
             let started = monotonicSeconds()
+            let skippedBefore = skippedUpdates.count
             let (losses, gradNorm, batch) = try update(stream)
             lastBatch = batch
+            let skipped = skippedUpdates.count > skippedBefore
+            if skipped, progress, let last = skippedUpdates.last {
+                FileHandle.standardError.write(Data("update \(last.step) skipped: \(last.site)\n".utf8))
+            }
             var record = TrainingRecord(step: step, losses: losses, learningRate: options.learningRate,
                                         gradNorm: gradNorm, seconds: 0)
             if let validation, step % (options.validEvery ?? options.saveResultsEvery) == 0 {
@@ -174,7 +185,8 @@ public final class CViViTTrainer {
             if step % options.saveResultsEvery == 0 {
                 try saveResults(validation.map { try $0.next().videos } ?? batch)
             }
-            if step % options.saveModelEvery == 0 || step == options.steps { try saveCheckpoint() }
+            // Only after good updates: the latest checkpoint must never hold a skipped one's state.
+            if !skipped && (step % options.saveModelEvery == 0 || step == options.steps) { try saveCheckpoint() }
             record.seconds = monotonicSeconds() - started
             try metrics.append(record)
             if progress { reporter.report(step: step, losses: Array(zip(lossColumns, record.losses))) }
@@ -194,6 +206,7 @@ public final class CViViTTrainer {
         var sums = [Double](repeating: 0, count: lossColumns.count)
         var discrGradNorm = 0.0
         var last = HostTensor(0)
+        var skippedAt: NonFiniteSite?? = nil
         for micro in 0..<k {
             let batch = try stream.next()
             guard batch.videos.shape == videoShape else {
@@ -201,6 +214,7 @@ public final class CViViTTrainer {
             }
             try feedKeys(generator.executor, micro: micro)
             try generator.step(["video": batch.videos])
+            try checkNonFinite(generator, &skippedAt)
             for (i, name) in ["loss", "recon_loss", "aux_loss", "gen_loss", "adaptive_weight"].enumerated()
             where i < 3 || gan {
                 sums[i] += generator.scalar(name) ?? .nan
@@ -214,6 +228,7 @@ public final class CViViTTrainer {
                                                 to: "fake", of: d.executor)
                 try feedKeys(d.executor, micro: micro)
                 try d.step([:])
+                try checkNonFinite(d, &skippedAt)
                 sums[5] += d.scalar("discr_loss") ?? .nan
                 sums[6] += d.scalar("gradient_penalty") ?? 0
                 discrGradNorm = d.scalar(TrainingState.gradNorm) ?? .nan
@@ -224,9 +239,23 @@ public final class CViViTTrainer {
         var losses = sums.map { $0 / Double(k) }
         if gan { losses[7] = discrGradNorm }
         losses[lossColumns.count - 1] = .nan
+        if let site = skippedAt {
+            // A skipped micro-batch leaves the accumulation one behind: drop the partial update.
+            if k > 1 { for session in [generator] + discriminators { try session.resetAccumulation() } }
+            skippedUpdates.append(SkippedUpdate(step: step, site: site?.description ?? "not located"))
+        }
         if gan { try syncDiscriminatorWeights() }
         step += 1
         return (losses, generator.scalar(TrainingState.gradNorm) ?? .nan, last)
+    }
+
+    /// After a session's step: when the plan skipped it (non-finite loss or gradient), stops
+    /// under `.stop`, else notes the first site into `skippedAt` (nil inside: not located).
+    func checkNonFinite(_ session: TrainingSession, _ skippedAt: inout NonFiniteSite??) throws {
+        guard session.lastStepSkipped else { return }
+        let site = session.lastNonFinite?.description ?? "not located"
+        if options.onNonfinite == .stop { throw TrainerError.nonFinite(step: step, site: site) }
+        if skippedAt == nil { skippedAt = .some(session.lastNonFinite) }
     }
 
     /// Feeds every RNG key of `executor` a key of the run's seed, the feed's name, the update and
@@ -352,8 +381,7 @@ public final class CViViTTrainer {
         return state
     }
 
-    /// Saves the current state as checkpoint `step-<step>`; the discriminator's file first, so
-    /// that whenever `latest` names a step, its discriminator state exists.
+    /// Saves the current state, the discriminator's with it, as checkpoint `step-<step>`.
     func saveCheckpoint() throws {
         checkpoint.absorbTrainingState(of: .cvivit) { ExecutorTransfer.feed($0, of: self.generator.executor) }
         if options.useEMA {
@@ -363,30 +391,35 @@ public final class CViViTTrainer {
                 checkpoint.ema[.cvivit, default: [:]][name] = value
             }
         }
-        checkpoint.state.step = step
         checkpoint.state.seed = options.seed
         checkpoint.state.data = dataOrder ?? DataOrderState()
         checkpoint.state.trainer["frames"] = .number(Double(frames))
         checkpoint.state.trainer["batch_size"] = .number(Double(options.batchSize))
         if isGAN {
-            let folder = store.directory + "/discriminator"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try SafeTensorsFile(tensors: discriminatorState()).write(path: Self.discriminatorFile(store: store, step: step))
+            // The discriminator component: its parameters as weights, its Adam moments as optimizer
+            // state (its `train.step` counts the same updates as the generator's).
+            let d = discriminators[activeDiscriminator].executor
+            let parameters = d.plan.feeds.filter { $0.role == .parameter }.map(\.name)
+            var weights = checkpoint.weights[.discriminator] ?? [:]
+            for name in parameters where weights[name] == nil { weights[name] = ExecutorTransfer.feed(name, of: d) }
+            checkpoint.weights[.discriminator] = weights
+            checkpoint.absorbTrainingState(of: .discriminator) { ExecutorTransfer.feed($0, of: d) }
         }
+        // Last: absorbing training state sets the step from the plan's `train.step`, which lags
+        // the trainer's count after a skipped (non-finite) update.
+        checkpoint.state.step = step
         try store.save(checkpoint)
-        if isGAN {
-            // Drop the discriminator files of checkpoints the store no longer keeps.
-            let kept = Set(store.steps().map(CheckpointStore.name(step:)))
-            let folder = store.directory + "/discriminator"
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            where file.hasSuffix(".safetensors") && !kept.contains(String(file.dropLast(".safetensors".count))) {
-                try? FileManager.default.removeItem(atPath: folder + "/" + file)
-            }
-        }
     }
 
-    /// The discriminator state file of checkpoint `step` in `store`.
-    static func discriminatorFile(store: CheckpointStore, step: Int) -> String {
+    /// The frames per training video `options` and `config` give (1 on images), checked against
+    /// the temporal patch size, so callers can validate data before a trainer creates folders.
+    public static func frames(options: CViViTTrainerOptions, config: PhenakiConfig) -> Int {
+        options.trainOnImages ? 1 : options.frames ?? PhenakiModels.defaultFrames(for: "cvivit", config: config)
+    }
+
+    /// Where runs before the discriminator checkpoint component kept the discriminator state of
+    /// checkpoint `step` in `store` (read on resume only).
+    static func legacyDiscriminatorFile(store: CheckpointStore, step: Int) -> String {
         store.directory + "/discriminator/" + CheckpointStore.name(step: step) + ".safetensors"
     }
 

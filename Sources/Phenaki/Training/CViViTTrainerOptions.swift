@@ -46,6 +46,8 @@ public struct CViViTTrainerOptions: Hashable, Sendable {
     public var seed: UInt64
     /// Threads of the plan executors; nil: one per core.
     public var threads: Int?
+    /// What to do when an update's loss or gradients are not finite (`on_nonfinite`).
+    public var onNonfinite: NonFinitePolicy
 
     public init(steps: Int = 1000, batchSize: Int = 4, trainOnImages: Bool = false, frames: Int? = nil,
                 gradAccumEvery: Int = 1, learningRate: Double = 3e-4, weightDecay: Double = 0,
@@ -53,7 +55,7 @@ public struct CViViTTrainerOptions: Hashable, Sendable {
                 emaBeta: Double = 0.995, emaUpdateAfterStep: Int = 0, emaUpdateEvery: Int = 1,
                 applyGradPenaltyEvery: Int = 4, saveResultsEvery: Int = 100, saveModelEvery: Int = 1000,
                 validEvery: Int? = nil, validBatches: Int = 1, keepLast: Int? = nil, seed: UInt64 = 0,
-                threads: Int? = nil) {
+                threads: Int? = nil, onNonfinite: NonFinitePolicy = .skip) {
         self.steps = steps
         self.batchSize = batchSize
         self.trainOnImages = trainOnImages
@@ -75,6 +77,7 @@ public struct CViViTTrainerOptions: Hashable, Sendable {
         self.keepLast = keepLast
         self.seed = seed
         self.threads = threads
+        self.onNonfinite = onNonfinite
     }
 
     /// Checks every value a user can get wrong.

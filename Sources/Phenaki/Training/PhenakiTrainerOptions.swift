@@ -1,3 +1,4 @@
+import Foundation
 import PhenakiGraphs
 
 /// The settings of a Phenaki (MaskGit + critic) training run, named and defaulted as
@@ -30,11 +31,26 @@ public struct PhenakiTrainerOptions: Hashable {
     public var seed: UInt64
     /// Threads of the plans; nil: one per core.
     public var threads: Int?
+    /// What to do when an update's loss or gradients are not finite (`--on-nonfinite`).
+    public var onNonfinite: NonFinitePolicy = .skip
+    /// Updates trained on still images (one frame each) before switching to clips: the
+    /// `train_on_images` phase of phenaki-pytorch's trainer, run first; 0: clips only.
+    public var imageSteps: Int
+    /// Write samples every this many updates (`save_and_sample_every`); nil: never.
+    public var saveResultsEvery: Int?
+    /// The captions samples are drawn for, one file each (`sample_texts`); ignored by an
+    /// unconditional MaskGit, which draws one sample.
+    public var sampleTexts: [String]
+    /// Frames per sampled video (`sample_num_frames`); nil: the training frames.
+    public var sampleFrames: Int?
+    /// Classifier-free guidance scale of the samples.
+    public var sampleCondScale: Double
 
     public init(steps: Int = 1000, batchSize: Int = 4, frames: Int? = nil, gradAccumEvery: Int = 1,
                 learningRate: Double = 1e-4, beta2: Double = 0.99, weightDecay: Double = 0, maxGradNorm: Double? = nil,
                 training: PhenakiLoss.Training = .both, saveModelEvery: Int = 1000, keepLast: Int? = nil,
-                seed: UInt64 = 0, threads: Int? = nil) {
+                seed: UInt64 = 0, threads: Int? = nil, imageSteps: Int = 0, saveResultsEvery: Int? = nil,
+                sampleTexts: [String] = [], sampleFrames: Int? = nil, sampleCondScale: Double = 3) {
         self.steps = steps
         self.batchSize = batchSize
         self.frames = frames
@@ -48,15 +64,28 @@ public struct PhenakiTrainerOptions: Hashable {
         self.keepLast = keepLast
         self.seed = seed
         self.threads = threads
+        self.imageSteps = imageSteps
+        self.saveResultsEvery = saveResultsEvery
+        self.sampleTexts = sampleTexts
+        self.sampleFrames = sampleFrames
+        self.sampleCondScale = sampleCondScale
     }
 
     /// Checks every value a user can get wrong.
     /// - Throws: `TrainerError.invalidOption`.
     public func validate() throws(TrainerError) {
         if steps < 0 { throw .invalidOption(name: "steps", value: "\(steps)", expected: "0 or more") }
+        if imageSteps < 0 { throw .invalidOption(name: "image-steps", value: "\(imageSteps)", expected: "0 or more") }
+        if !sampleCondScale.isFinite {
+            throw .invalidOption(name: "sample-cond-scale", value: "\(sampleCondScale)", expected: "a finite number")
+        }
+        if let blank = sampleTexts.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw .invalidOption(name: "sample-texts", value: "'\(blank)'", expected: "non-empty captions")
+        }
         for (name, value) in [("batch", batchSize), ("grad-accum-every", gradAccumEvery),
                               ("save-model-every", saveModelEvery), ("frames", frames ?? 1), ("keep-last", keepLast ?? 1),
-                              ("threads", threads ?? 1)] where value < 1 {
+                              ("threads", threads ?? 1), ("save-results-every", saveResultsEvery ?? 1),
+                              ("sample-frames", sampleFrames ?? 1)] where value < 1 {
             throw .invalidOption(name: name, value: "\(value)", expected: "at least 1")
         }
         if !(learningRate > 0 && learningRate.isFinite) {

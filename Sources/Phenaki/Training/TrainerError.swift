@@ -12,6 +12,9 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case missingDiscriminatorState(path: String)
     /// `--resume` names a folder without a complete checkpoint.
     case nothingToResume(path: String)
+    /// `--on-nonfinite stop`: update `step` had a non-finite loss or gradient; `site` says
+    /// where the first NaN or inf came from (`NonFiniteSite.description`).
+    case nonFinite(step: Int, site: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,10 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
         case .nothingToResume(let path):
             return "\(path) holds no complete checkpoint (expected \(path)/checkpoints/step-N); "
                 + "leave --resume out to start a new run"
+        case .nonFinite(let step, let site):
+            return "update \(step) has a non-finite loss or gradient: \(site); the weights and the latest "
+                + "checkpoint are from before it. Lower --lr, set --max-grad-norm, check the data, "
+                + "or pass --on-nonfinite skip to skip such updates"
         }
     }
 }
