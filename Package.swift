@@ -54,13 +54,17 @@ let package = Package(
             ],
             path: "Tools/phenaki"
         ),
+        // The seeded mutation fuzzer the decoder, reader and tokenizer fuzz tests share.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "TensorGraphTests", dependencies: ["TensorGraph"]),
         .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphRuntime", "TensorGraph"]),
-        .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime", "GraphCompiler", "TensorGraph", "CKernels"]),
-        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
+        .testTarget(name: "GraphRuntimeTests",
+                    dependencies: ["GraphRuntime", "GraphCompiler", "TensorGraph", "CKernels", "FuzzSupport"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "FuzzSupport"]),
         .testTarget(
             name: "PhenakiTests",
-            dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph", "MediaIO"]
+            dependencies: ["Phenaki", "PhenakiGraphs", "GraphCompiler", "GraphRuntime", "TensorGraph", "MediaIO",
+                           "FuzzSupport"]
         ),
     ]
 )

@@ -8,30 +8,31 @@ import Foundation
 /// from the fixed seed `PHENAKI_FUZZ_SEED` (default 1), so a run is reproducible: the same
 /// seed gives the same input sequence. Before every call the input is written to
 /// `$TMPDIR/phenaki-fuzz-<target>.bin`, so an input that kills the process can be replayed.
-struct Fuzzer {
+/// One module (`FuzzSupport`) shared by the test targets that fuzz.
+public struct Fuzzer {
     /// How long each fuzz target runs.
-    static let seconds: Double = {
+    public static let seconds: Double = {
         let env = ProcessInfo.processInfo.environment
         return env["PHENAKI_FUZZ_SECONDS"].flatMap(Double.init) ?? 2
     }()
 
     /// The seed every target starts from.
-    static let seed: UInt64 = {
+    public static let seed: UInt64 = {
         ProcessInfo.processInfo.environment["PHENAKI_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
     }()
 
     /// Values that break length and count arithmetic: zero, one, sign edges, powers of two.
-    static let interesting: [UInt64] = [
+    public static let interesting: [UInt64] = [
         0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x1_0000,
         0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x1_0000_0000, 0x7fff_ffff_ffff_ffff, .max,
     ]
 
     private var state: UInt64
 
-    init(seed: UInt64 = Fuzzer.seed) { state = seed &+ 0x9e37_79b9_7f4a_7c15 }
+    public init(seed: UInt64 = Fuzzer.seed) { state = seed &+ 0x9e37_79b9_7f4a_7c15 }
 
     /// The next 64 random bits (SplitMix64).
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
@@ -40,10 +41,10 @@ struct Fuzzer {
     }
 
     /// A uniform integer in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     /// `seed` with 1 to 8 random mutations, its size kept at most `limit` bytes.
-    mutating func mutate(_ seed: [UInt8], splicing others: [[UInt8]], limit: Int) -> [UInt8] {
+    public mutating func mutate(_ seed: [UInt8], splicing others: [[UInt8]], limit: Int) -> [UInt8] {
         var bytes = seed
         for _ in 0...below(8) {
             switch below(7) {
@@ -80,7 +81,7 @@ struct Fuzzer {
 
     /// Calls `body` on mutants of `seeds` until `seconds` have passed; returns how many inputs
     /// were tried. The seeds themselves go first, unmutated.
-    static func run(_ target: String, seeds: [[UInt8]], seconds: Double = Fuzzer.seconds, limit: Int = 1 << 16,
+    public static func run(_ target: String, seeds: [[UInt8]], seconds: Double = Fuzzer.seconds, limit: Int = 1 << 16,
                     transform: ((inout Fuzzer, [UInt8]) -> [UInt8])? = nil,
                     _ body: ([UInt8]) -> Void) -> Int {
         var fuzzer = Fuzzer()
