@@ -67,10 +67,10 @@ public enum Generation {
                     throw SamplingError.invalidScenes(
                         reason: "prime length \(length) of scene \(i + 2) must be in 1...\(video.shape[2]) (the frames of scene \(i + 1))")
                 }
-                prime = frameRange(video, from: video.shape[2] - length, to: video.shape[2])
+                prime = FrameBlocks.slice(video, from: video.shape[2] - length, to: video.shape[2])
             }
         }
-        return MadeVideo(video: joinFrames(made), scenes: made)
+        return MadeVideo(video: FrameBlocks.concat(made), scenes: made)
     }
 
     private static func sample(_ sampler: PhenakiSampler, frames: Int, text: HostTensor?, primeVideo: HostTensor?,
@@ -84,36 +84,5 @@ public enum Generation {
             progress?(GenerationProgress(scene: scene, scenes: scenes, step: step.step + 1, steps: steps))
         }
         return try sampler.decode(primeIds: primeIds, ids: ids, primeFrames: primeFrames)
-    }
-
-    /// Frames `start..<end` of a video [b, c, f, H, W].
-    static func frameRange(_ video: HostTensor, from start: Int, to end: Int) -> HostTensor {
-        let (outer, f, plane) = (video.shape[0] * video.shape[1], video.shape[2], video.shape[3] * video.shape[4])
-        var scalars = [Double]()
-        scalars.reserveCapacity(outer * (end - start) * plane)
-        for o in 0..<outer {
-            scalars.append(contentsOf: video.scalars[((o * f + start) * plane)..<((o * f + end) * plane)])
-        }
-        var shape = video.shape
-        shape[2] = end - start
-        return HostTensor(shape: shape, dtype: video.dtype, scalars: scalars)
-    }
-
-    /// Videos of one batch, channel count and frame size joined along the frame axis.
-    static func joinFrames(_ videos: [HostTensor]) -> HostTensor {
-        let first = videos[0]
-        let (outer, plane) = (first.shape[0] * first.shape[1], first.shape[3] * first.shape[4])
-        let total = videos.reduce(0) { $0 + $1.shape[2] }
-        var scalars = [Double]()
-        scalars.reserveCapacity(outer * total * plane)
-        for o in 0..<outer {
-            for video in videos {
-                let f = video.shape[2]
-                scalars.append(contentsOf: video.scalars[(o * f * plane)..<((o + 1) * f * plane)])
-            }
-        }
-        var shape = first.shape
-        shape[2] = total
-        return HostTensor(shape: shape, dtype: first.dtype, scalars: scalars)
     }
 }
