@@ -98,7 +98,7 @@ struct FuzzTokenizerTests {
         var loaded = 0
         var texts = Fuzzer(seed: Fuzzer.seed ^ 0x5eed)
         let tried = Fuzzer.run("tokenizer-json", seeds: seeds) { bytes in
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             let text = Self.randomText(&texts, maxScalars: 40)
             // Which model the file names decides the loader; try both, as the CLI does.
             if let wordPiece = try? WordPieceTokenizer(tokenizerJSON: path) {
