@@ -189,29 +189,12 @@ public enum Benchmarks {
                                              scalars: key.normal(count: binding.type.count))
         }
         try session.step(feeds)  // warm-up
-        var times: [Double] = []
-        for _ in 0..<max(steps, 1) {
-            let t0 = Date()
-            try session.step([:])
-            times.append(Date().timeIntervalSince(t0))
-        }
+        let times = try timeSteps(steps) { _ in try session.step([:]) }
         guard let loss = session.scalar("loss"), loss.isFinite else { throw BenchError(description: "the loss is not finite") }
         if profile { profileText = try profileReport(plan: plan, seconds: session.executor.profile()) }
-        var result = BenchResult(name: BenchCase.transformerBlockTrain.rawValue, stepSeconds: times,
-                                 gflopPerStep: plan.flops / 1e9, sgemmPeakGflops: sgemmPeak(threads: threads))
-        result.arenaBytes = plan.activationBytes
-        result.lowerBoundBytes = plan.lowerBoundBytes
-        result.persistentBytes = plan.persistentBytes
-        result.compileSeconds = compileSeconds
-        result.kernelsPerStep = plan.steps.count
-        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
-        result.extra["threads"] = "\(threads)"
+        var result = planResult(name: BenchCase.transformerBlockTrain.rawValue, plan: plan, times: times,
+                                compileSeconds: compileSeconds, threads: threads, memoryBudget: memoryBudget)
         result.extra["batch"] = "\(batch)"
-        result.extra["barriers_per_step"] = "\(plan.barrierCount)"
-        if let memoryBudget {
-            result.extra["memory_budget"] = "\(memoryBudget)"
-            result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
-        }
         result.profile = profileText
         return result
     }
@@ -242,24 +225,11 @@ public enum Benchmarks {
         func rng(_ step: Int) -> HostTensor { HostTensor(shape: [2], dtype: .int32, scalars: [7, Double(step)]) }
         feeds[PhenakiLossModel.rngKeyName] = rng(0)
         try session.step(feeds)  // warm-up
-        var times: [Double] = []
-        for step in 1...max(steps, 1) {
-            let t0 = Date()
-            try session.step([PhenakiLossModel.rngKeyName: rng(step)])
-            times.append(Date().timeIntervalSince(t0))
-        }
+        let times = try timeSteps(steps) { step in try session.step([PhenakiLossModel.rngKeyName: rng(step + 1)]) }
         guard let loss = session.scalar("loss"), loss.isFinite else { throw BenchError(description: "the loss is not finite") }
         let profileText = profile ? try profileReport(plan: plan, seconds: session.executor.profile()) : ""
-        var result = BenchResult(name: BenchCase.maskgitTrain.rawValue, stepSeconds: times, gflopPerStep: plan.flops / 1e9,
-                                 sgemmPeakGflops: sgemmPeak(threads: threads))
-        result.arenaBytes = plan.activationBytes
-        result.lowerBoundBytes = plan.lowerBoundBytes
-        result.persistentBytes = plan.persistentBytes
-        result.compileSeconds = compileSeconds
-        result.kernelsPerStep = plan.steps.count
-        result.peakRSSBytes = MicroBenchmarks.peakResidentBytes
-        result.extra["threads"] = "\(threads)"
-        result.extra["barriers_per_step"] = "\(plan.barrierCount)"
+        var result = planResult(name: BenchCase.maskgitTrain.rawValue, plan: plan, times: times,
+                                compileSeconds: compileSeconds, threads: threads, memoryBudget: memoryBudget)
         result.extra["batch"] = "\(batch)"
         result.extra["frames"] = "\(frames ?? PhenakiModels.defaultFrames(for: "maskgit", config: config))"
         result.extra["config"] = configName
@@ -267,10 +237,6 @@ public enum Benchmarks {
         result.extra["loss"] = String(format: "%.4f", loss)
         for name in ["maskgit_loss", "critic_loss"] {
             if let value = session.scalar(name) { result.extra[name] = String(format: "%.4f", value) }
-        }
-        if let memoryBudget {
-            result.extra["memory_budget"] = "\(memoryBudget)"
-            result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
         }
         result.profile = profileText
         return result
@@ -303,18 +269,32 @@ public enum Benchmarks {
             feeds[binding.name] = HostTensor(shape: binding.type.shape, dtype: binding.type.dtype, scalars: scalars)
         }
         try session.step(feeds)  // warm-up
-        var times: [Double] = []
-        for _ in 0..<max(steps, 1) {
-            let t0 = Date()
-            try session.step([:])
-            times.append(Date().timeIntervalSince(t0))
-        }
+        let times = try timeSteps(steps) { _ in try session.step([:]) }
         if plan.outputs.contains(where: { $0.name == "loss" }) {
             guard let loss = session.scalar("loss"), loss.isFinite else {
                 throw BenchError(description: "the loss is not finite")
             }
         }
         let profileText = profile ? try profileReport(plan: plan, seconds: session.executor.profile()) : ""
+        var result = planResult(name: name, plan: plan, times: times, compileSeconds: compileSeconds,
+                                threads: threads, memoryBudget: memoryBudget)
+        result.profile = profileText
+        return result
+    }
+
+    /// Wall-clock seconds of `steps` calls of `body` (at least one), each given its index.
+    static func timeSteps(_ steps: Int, _ body: (Int) throws -> Void) rethrows -> [Double] {
+        try (0..<max(steps, 1)).map { step in
+            let t0 = Date()
+            try body(step)
+            return Date().timeIntervalSince(t0)
+        }
+    }
+
+    /// The result of timing `plan`: its work, arenas, compile time, kernels, barriers, the peak RSS
+    /// and, under a memory budget, how many values the compiler recomputed to fit it.
+    static func planResult(name: String, plan: Plan, times: [Double], compileSeconds: Double, threads: Int,
+                           memoryBudget: Int?) -> BenchResult {
         var result = BenchResult(name: name, stepSeconds: times, gflopPerStep: plan.flops / 1e9,
                                  sgemmPeakGflops: sgemmPeak(threads: threads))
         result.arenaBytes = plan.activationBytes
@@ -329,7 +309,6 @@ public enum Benchmarks {
             result.extra["memory_budget"] = "\(memoryBudget)"
             result.extra["recomputed_values"] = "\(plan.notes.filter { $0.hasPrefix("recomputed: ") }.count)"
         }
-        result.profile = profileText
         return result
     }
 }
