@@ -28,8 +28,10 @@ public enum Generation {
     public static func sample(_ sampler: PhenakiSampler, frames: Int, text: HostTensor?, primeVideo: HostTensor? = nil,
                               options: SamplingOptions = SamplingOptions(),
                               progress: ((GenerationProgress) -> Void)? = nil) throws -> HostTensor {
-        try sample(sampler, frames: frames, text: text, primeVideo: primeVideo, options: options, scene: 1, scenes: 1,
-                   progress: progress)
+        let steps = sampler.config.phenaki.steps
+        return try sampler.sample(frames: frames, text: text, primeVideo: primeVideo, options: options) { step in
+            progress?(GenerationProgress(scene: 1, scenes: 1, step: step.step + 1, steps: steps))
+        }
     }
 
     /// phenaki-pytorch's `make_video` as `PhenakiSampler.makeVideo` runs it (scene `i` draws with
@@ -43,46 +45,10 @@ public enum Generation {
     public static func makeVideo(_ sampler: PhenakiSampler, texts: [HostTensor]?, frames: [Int], primeLengths: [Int],
                                  options: SamplingOptions = SamplingOptions(),
                                  progress: ((GenerationProgress) -> Void)? = nil) throws -> MadeVideo {
-        let scenes = texts?.count ?? frames.count
-        guard scenes >= 1, !frames.isEmpty else { throw SamplingError.invalidScenes(reason: "at least one scene is needed") }
-        guard frames.count == 1 || frames.count == scenes else {
-            throw SamplingError.invalidScenes(reason: "\(frames.count) frame counts for \(scenes) scenes: give 1 or \(scenes)")
-        }
-        guard scenes == 1 || primeLengths.count == 1 || primeLengths.count == scenes - 1 else {
-            throw SamplingError.invalidScenes(
-                reason: "\(primeLengths.count) prime lengths for \(scenes) scenes: give 1 or \(scenes - 1)")
-        }
-        var made: [HostTensor] = []
-        var prime: HostTensor?
-        for i in 0..<scenes {
-            var sceneOptions = options
-            sceneOptions.seed = RNGKey(seed: options.seed).foldIn(i).bits(0)
-            let video = try sample(sampler, frames: frames.count == 1 ? frames[0] : frames[i], text: texts?[i],
-                                   primeVideo: prime, options: sceneOptions, scene: i + 1, scenes: scenes,
-                                   progress: progress)
-            made.append(video)
-            if i + 1 < scenes {
-                let length = primeLengths.count == 1 ? primeLengths[0] : primeLengths[i]
-                guard length >= 1, length <= video.shape[2] else {
-                    throw SamplingError.invalidScenes(
-                        reason: "prime length \(length) of scene \(i + 2) must be in 1...\(video.shape[2]) (the frames of scene \(i + 1))")
-                }
-                prime = FrameBlocks.slice(video, from: video.shape[2] - length, to: video.shape[2])
-            }
-        }
-        return MadeVideo(video: FrameBlocks.concat(made), scenes: made)
-    }
-
-    private static func sample(_ sampler: PhenakiSampler, frames: Int, text: HostTensor?, primeVideo: HostTensor?,
-                               options: SamplingOptions, scene: Int, scenes: Int,
-                               progress: ((GenerationProgress) -> Void)?) throws -> HostTensor {
+        let scenes: [HostTensor?] = texts ?? Array(repeating: nil, count: frames.count)
         let steps = sampler.config.phenaki.steps
-        let primeIds = try primeVideo.map(sampler.encodePrime)
-        let primeFrames = primeVideo?.shape[2] ?? 0
-        let ids = try sampler.sampleTokens(frames: frames, text: text, batch: 1, primeIds: primeIds,
-                                           primeFrames: primeFrames, options: options) { step in
-            progress?(GenerationProgress(scene: scene, scenes: scenes, step: step.step + 1, steps: steps))
+        return try sampler.makeVideo(texts: scenes, frames: frames, primeLengths: primeLengths, options: options) {
+            progress?(GenerationProgress(scene: $0 + 1, scenes: scenes.count, step: $1.step + 1, steps: steps))
         }
-        return try sampler.decode(primeIds: primeIds, ids: ids, primeFrames: primeFrames)
     }
 }

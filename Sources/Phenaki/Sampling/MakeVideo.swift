@@ -13,17 +13,20 @@ extension PhenakiSampler {
     /// `primeLengths[i]` frames of the scene before (re-encoded by C-ViViT).
     ///
     /// - Parameters:
-    ///   - texts: text embeddings per scene, each [b, m, dim_context] with the same batch.
+    ///   - texts: text embeddings per scene, each [b, m, dim_context] with the same batch (nil
+    ///     entries for an unconditional model).
     ///   - frames: frames per scene (one value for all, or one per scene). The first scene's count
     ///     includes its first frame (`frames - 1` a multiple of temporal_patch_size); later scenes
     ///     count new frames only (a multiple of temporal_patch_size).
     ///   - primeLengths: priming frames of scenes 2, 3, ... (one value for all, or one per
     ///     transition); each `length - 1` a multiple of temporal_patch_size.
     ///   - options: the sampling options; scene `i` draws with the seed's `i`-th fold.
-    public func makeVideo(texts: [HostTensor], frames: [Int], primeLengths: [Int],
-                          options: SamplingOptions = SamplingOptions()) throws -> MadeVideo {
+    ///   - observer: sees each step of each scene (the scene index, 0-based, and the step).
+    public func makeVideo(texts: [HostTensor?], frames: [Int], primeLengths: [Int],
+                          options: SamplingOptions = SamplingOptions(),
+                          observer: ((Int, SamplingStep) -> Void)? = nil) throws -> MadeVideo {
         let scenes = texts.count
-        guard scenes >= 1 else { throw SamplingError.invalidScenes(reason: "at least one text is needed") }
+        guard scenes >= 1, !frames.isEmpty else { throw SamplingError.invalidScenes(reason: "at least one scene is needed") }
         guard frames.count == 1 || frames.count == scenes else {
             throw SamplingError.invalidScenes(reason: "\(frames.count) frame counts for \(scenes) scenes: give 1 or \(scenes)")
         }
@@ -37,7 +40,8 @@ extension PhenakiSampler {
             let sceneFrames = frames.count == 1 ? frames[0] : frames[i]
             var sceneOptions = options
             sceneOptions.seed = RNGKey(seed: options.seed).foldIn(i).bits(0)
-            let video = try sample(frames: sceneFrames, text: texts[i], primeVideo: prime, options: sceneOptions)
+            let video = try sample(frames: sceneFrames, text: texts[i], primeVideo: prime, options: sceneOptions,
+                                   observer: observer.map { observe in { observe(i, $0) } })
             made.append(video)
             if i + 1 < scenes {
                 let length = primeLengths.count == 1 ? primeLengths[0] : primeLengths[i]

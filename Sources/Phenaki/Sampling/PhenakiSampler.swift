@@ -78,12 +78,14 @@ public final class PhenakiSampler {
     ///     batch is the text's, else `batch`.
     ///   - primeVideo: frames f32 [b, c, f, H, W] to continue: their codebook ids are prepended and
     ///     never re-masked; `frames` then counts the new frames only.
+    ///   - observer: sees what each step feeds MaskGit (for progress lines).
     public func sample(frames: Int, text: HostTensor? = nil, batch: Int = 1, primeVideo: HostTensor? = nil,
-                       options: SamplingOptions = SamplingOptions()) throws -> HostTensor {
+                       options: SamplingOptions = SamplingOptions(),
+                       observer: ((SamplingStep) -> Void)? = nil) throws -> HostTensor {
         let primeIds = try primeVideo.map(encodePrime)
         let primeFrames = primeVideo?.shape[2] ?? 0
         let ids = try sampleTokens(frames: frames, text: text, batch: batch, primeIds: primeIds,
-                                   primeFrames: primeFrames, options: options)
+                                   primeFrames: primeFrames, options: options, observer: observer)
         return try decode(primeIds: primeIds, ids: ids, primeFrames: primeFrames)
     }
 
