@@ -161,7 +161,7 @@ struct BadInputTableTests {
         Case(name: "unwritable output folder", arguments: sampleArgs + ["--frames", "5", "--out", "$D/no/dir/o.gif"],
              setUp: withCheckpoint, message: "cannot write $D/no/dir/o.gif", output: "no"),
         Case(name: "unknown variant", arguments: ["init", "--variant", "huge", "--out", "$D/ck"], status: 64,
-             message: "unknown variant 'huge'; valid variants are: tiny, small, paper", output: "ck"),
+             message: "unknown variant 'huge'; valid variants are: tiny, demo, small, paper", output: "ck"),
         Case(name: "missing input file",
              arguments: ["cvivit", "encode"] + interop + ["--weights", "$I/cvivit.safetensors", "--input", "$D/none.npy",
                                                         "--output", "$D/o.npy"],

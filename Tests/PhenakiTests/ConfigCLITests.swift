@@ -33,6 +33,15 @@ final class ConfigCLITests {
         #expect(try PhenakiConfig.decode(json: result.stdout) == PhenakiConfig.variant(named: name))
     }
 
+    @Test("validate names the quantizer the config selects: FSQ, lookup-free or vector")
+    func validateNamesTheQuantizer() throws {
+        let fsq = try phenaki("config", "validate", "--variant", "demo")
+        #expect(fsq.status == 0, "\(fsq.stderr)")
+        #expect(fsq.stdout.contains("1000 (finite scalar quantization, levels 8·5·5·5)"), "\(fsq.stdout)")
+        let lfq = try phenaki("config", "validate", "--variant", "tiny")
+        #expect(lfq.stdout.contains("256 (lookup-free quantization)"), "\(lfq.stdout)")
+    }
+
     @Test("show --config validates and normalises: defaults written out, keys sorted, squares as one integer")
     func showConfigNormalises() throws {
         let path = try file("""
@@ -97,7 +106,7 @@ final class ConfigCLITests {
     @Test func variantOrConfigIsRequiredAndExclusive() throws {
         let unknown = try phenaki("config", "show", "--variant", "huge")
         #expect(unknown.status == 64)
-        #expect(unknown.stderr.contains("unknown variant 'huge'; valid variants are: tiny, small, paper"))
+        #expect(unknown.stderr.contains("unknown variant 'huge'; valid variants are: tiny, demo, small, paper"))
         let neither = try phenaki("config", "show")
         #expect(neither.status == 64)
         #expect(neither.stderr.contains("give --variant NAME or --config FILE"))

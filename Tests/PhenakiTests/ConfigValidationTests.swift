@@ -191,7 +191,7 @@ struct ConfigValidationTests {
             try PhenakiConfig.variant(named: "huge")
         }
         #expect("\(ConfigError.unknownVariant(name: "huge", valid: PhenakiConfig.variantNames))"
-            == "unknown variant 'huge'; valid variants are: tiny, small, paper")
+            == "unknown variant 'huge'; valid variants are: tiny, demo, small, paper")
     }
 
     @Test func badFilesAreNamed() throws {

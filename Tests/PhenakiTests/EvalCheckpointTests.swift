@@ -63,6 +63,22 @@ final class EvalCheckpointTests {
         #expect(report.codebookSize == 256)
     }
 
+    /// Without --frames the reconstruction uses the clip length the checkpoint's trainer recorded
+    /// (it used 1 + temporal_patch_size before, whatever the model trained on).
+    @Test func reconstructionDefaultsToTheTrainedFrameCount() throws {
+        var checkpoint = try Checkpoint.initial(config: .tiny, seed: 2)
+        checkpoint.state.trainer["frames"] = .number(5)
+        let directory = scratch.path + "/trained-on-5"
+        try CheckpointWriter().write(checkpoint, to: directory)
+        var options = EvaluationOptions()
+        options.captions = false
+        options.reconstruction = ReconstructionOptions(batches: 1, batch: 2)
+        let report = try CheckpointEvaluation.run(directory: directory, options: options)
+        #expect(report.reconstruction?.frames == 5)
+        let untrained = try scratch.checkpoint(seed: 2, name: "untrained")
+        #expect(try CheckpointEvaluation.run(directory: untrained, options: options).reconstruction?.frames == 3)
+    }
+
     /// Caption accuracy for each critic mode (none, token) and cond_scale 1 and 3 equals the
     /// score of clips sampled here with `Generation.sample` and the same seeds; the cached
     /// classifier is used, not retrained; the ceiling is the scorer on held-out clips.

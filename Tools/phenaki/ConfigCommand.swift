@@ -92,7 +92,7 @@ struct ConfigValidateCommand: ParsableCommand {
             ("config", source),
             ("image", "\(cvivit.imageSize), patch \(cvivit.patchSize), temporal patch \(cvivit.temporalPatchSize)"),
             ("tokens per frame", "\(config.tokensPerFrame) (\(grid.height) × \(grid.width) patches)"),
-            ("codebook", "\(cvivit.codebookSize) (\(cvivit.lookupFreeQuantization ? "lookup-free" : "vector") quantization)"),
+            ("codebook", "\(cvivit.codebookSize) (\(quantizerName(cvivit)))"),
             ("text", "\(config.phenaki.textEncoder.rawValue), \(config.phenaki.textEmbedDim) wide"),
             ("max frames", "\(config.maxFrames) (\(maxSeqLens))"),
         ]
@@ -103,4 +103,12 @@ struct ConfigValidateCommand: ParsableCommand {
         }
         return lines.map { $0.0.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + $0.1 + "\n" }.joined() + "ok\n"
     }
+}
+
+/// The quantizer a C-ViViT config selects, as `config validate` names it.
+func quantizerName(_ cvivit: CViViTConfig) -> String {
+    if let levels = cvivit.fsqLevels {
+        return "finite scalar quantization, levels \(levels.map(String.init).joined(separator: "·"))"
+    }
+    return cvivit.lookupFreeQuantization ? "lookup-free quantization" : "vector quantization"
 }

@@ -51,7 +51,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Videos per batch.")
     var batch = 4
 
-    @Option(help: "Frames per video (default: 17, or 1 + temporal patch size when 17 do not fit).")
+    @Option(help: ArgumentHelp("Frames per video (default: the clip length the checkpoint trained on, else 17, or 1 + "
+                               + "temporal patch size when 17 do not fit)."))
     var frames: Int?
 
     @Option(help: "Prompts to sample for caption accuracy (default: all 40).")

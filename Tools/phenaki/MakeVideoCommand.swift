@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GraphRuntime
 import Phenaki
 
 /// `phenaki make-video`: phenaki-pytorch's `make_video`, one scene per text, each primed with
@@ -10,7 +11,7 @@ struct MakeVideoCommand: ParsableCommand {
         abstract: "Sample a video of several scenes, one per --text, each continuing the one before.",
         discussion: """
             Writes the whole video to --out and each scene beside it (NAME.scene1.gif, NAME.scene2.gif, ...), \
-            then prints every path. --frames gives each scene's frame count: the first scene's includes its \
+            then prints every path; --out may be given more than once (e.g. a .gif and an .mp4). --frames gives each scene's frame count: the first scene's includes its \
             first frame (1 + a multiple of temporal_patch_size), later scenes count new frames only (a \
             multiple of temporal_patch_size). --prime gives how many frames of each scene prime the next \
             (each 1 + a multiple of temporal_patch_size). One value applies to every scene. With a \
@@ -28,11 +29,12 @@ struct MakeVideoCommand: ParsableCommand {
                                valueName: "n[,n...]"))
     var prime = "5"
 
-    @Option(help: ArgumentHelp("Output file of the whole video; the extension picks the format: .gif, .mp4 or .png.",
-                               valueName: "file"))
-    var out: String
+    @Option(help: ArgumentHelp("Output file of the whole video; the extension picks the format: .gif, .mp4 or .png. "
+                               + "Repeat it for several files.", valueName: "file"))
+    var out: [String]
 
     func validate() throws {
+        guard !out.isEmpty else { throw ValidationError("Missing expected argument '--out <file>'") }
         if let frames { _ = try integerList(frames, option: "--frames") }
         _ = try integerList(prime, option: "--prime")
     }
@@ -40,7 +42,7 @@ struct MakeVideoCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressLine()
         do {
-            try VideoFileFormat(path: out).checkAvailable()
+            for path in out { try VideoFileFormat(path: path).checkAvailable() }
             let (checkpoint, sampler) = try generation.loadSampler()
             let texts = try generation.sceneText(config: checkpoint.config)
             let given = try frames.map { try integerList($0, option: "--frames") }
@@ -51,9 +53,12 @@ struct MakeVideoCommand: ParsableCommand {
                                                 primeLengths: try integerList(prime, option: "--prime"),
                                                 options: generation.samplingOptions, progress: progress.show)
             progress.finish()
-            var outputs = [(video: made.video, path: out)]
-            for (i, scene) in made.scenes.enumerated() {
-                outputs.append((video: scene, path: VideoFileFormat.scenePath(out, scene: i + 1)))
+            var outputs: [(video: HostTensor, path: String)] = []
+            for path in out {
+                outputs.append((video: made.video, path: path))
+                for (i, scene) in made.scenes.enumerated() {
+                    outputs.append((video: scene, path: VideoFileFormat.scenePath(path, scene: i + 1)))
+                }
             }
             try VideoFileFormat.writeAll(outputs)
             for output in outputs { print(output.path) }

@@ -19,8 +19,9 @@ struct SampleCommand: ParsableCommand {
 
     @OptionGroup var generation: GenerationOptions
 
-    @Option(help: "Frames to sample (primed: new frames, a multiple of temporal_patch_size).")
-    var frames = 17
+    @Option(help: ArgumentHelp("Frames to sample (primed: new frames, a multiple of temporal_patch_size; default: 17, "
+                               + "or the most the checkpoint's max_seq_len allows when that is fewer)."))
+    var frames: Int?
 
     @Option(help: ArgumentHelp("Frames to continue: a .gif, .mp4, .png, .jpg or .jpeg of the model's frame size.",
                                valueName: "file"))
@@ -31,7 +32,15 @@ struct SampleCommand: ParsableCommand {
     var out: String
 
     func validate() throws {
-        guard frames >= 1 else { throw ValidationError("--frames must be at least 1, got \(frames)") }
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
+    }
+
+    /// 17 frames (16 new ones after a prime), or the most the config's sequence length leaves room for.
+    static func defaultFrames(config: PhenakiConfig, primeFrames: Int) -> Int {
+        guard primeFrames > 0 else { return min(17, config.maxFrames) }
+        let step = config.cvivit.temporalPatchSize
+        let room = (config.maxFrames - primeFrames) / step * step
+        return max(step, min(16, room))
     }
 
     func run() throws {
@@ -42,13 +51,16 @@ struct SampleCommand: ParsableCommand {
             let (checkpoint, sampler) = try generation.loadSampler()
             let texts = try generation.sceneText(config: checkpoint.config)
             if let texts, texts.count != 1 { throw GenerationError.oneTextOnly(count: texts.count) }
+            var primeFrames = 0
             let primeVideo = try prime.map { path in
                 let media = try PrimingMedia(path: path, config: checkpoint.config.cvivit)
                 if media.framesUsed != media.framesRead {
                     FileHandleOutput.standardError("note: priming with the last \(media.framesUsed) of \(media.framesRead) frames of \(path)\n")
                 }
+                primeFrames = media.framesUsed
                 return media.video
             }
+            let frames = self.frames ?? Self.defaultFrames(config: checkpoint.config, primeFrames: primeFrames)
             let video = try Generation.sample(sampler, frames: frames, text: texts?.first, primeVideo: primeVideo,
                                               options: generation.samplingOptions, progress: progress.show)
             progress.finish()

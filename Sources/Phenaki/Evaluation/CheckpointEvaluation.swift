@@ -48,8 +48,10 @@ public enum CheckpointEvaluation {
         let config = checkpoint.config
         var report = EvaluationReport(checkpoint: directory)
         log?("C-ViViT reconstruction over \(options.reconstruction.batches) batches of \(options.reconstruction.batch)")
+        var reconstructionOptions = options.reconstruction
+        if reconstructionOptions.frames == nil { reconstructionOptions.frames = trainedFrames(checkpoint) }
         let reconstruction = try ReconstructionEvaluation.run(config: config, weights: checkpoint.weights[.cvivit]!,
-                                                               options: options.reconstruction, threads: options.threads)
+                                                               options: reconstructionOptions, threads: options.threads)
         report.reconstruction = reconstruction
         guard options.captions else { return report }
         if let reason = captionObstacle(checkpoint, options: options) {
@@ -104,6 +106,14 @@ public enum CheckpointEvaluation {
         }
         if case .fashionMNISTVideo = options.reconstruction.dataset { return nil }
         return "the prompts describe Fashion-MNIST clips; evaluate with --data fashion-mnist-video"
+    }
+
+    /// The frame count the checkpoint's trainer used on videos (more than one frame), if it recorded one.
+    static func trainedFrames(_ checkpoint: Checkpoint) -> Int? {
+        guard case .number(let value)? = checkpoint.state.trainer["frames"], value > 1, value == value.rounded() else {
+            return nil
+        }
+        return Int(value)
     }
 
     /// The frames of each sampled clip: the option, else the reconstruction's frame count lowered

@@ -6,7 +6,9 @@ import TensorGraph
 
 /// How the item classifier trains: Adam on Fashion-MNIST's training set, every picture first
 /// cropped to its item as generated frames are (`ItemLocator.itemCrop`), batches in a seeded
-/// order, so the same settings give the same weights.
+/// order, so the same settings give the same weights. Besides each picture at its own 28 × 28,
+/// the set holds a copy shrunk to one of `itemSides` first, as the moving clips shrink items to
+/// half their canvas; without it items 16 pixels wide score 78 % instead of 88 %.
 public struct ClassifierTraining: Hashable, Sendable {
     /// Optimizer steps.
     public var steps: Int
@@ -18,13 +20,17 @@ public struct ClassifierTraining: Hashable, Sendable {
     public var seed: UInt64
     /// Hidden features of `FashionClassifier`.
     public var hidden: Int
+    /// Sides the shrunk copies take, picture `i`'s copy `itemSides[i % count]`; empty: no copies.
+    public var itemSides: [Int]
 
-    public init(steps: Int = 3000, batch: Int = 128, learningRate: Double = 1e-3, seed: UInt64 = 0, hidden: Int = 256) {
+    public init(steps: Int = 3000, batch: Int = 128, learningRate: Double = 1e-3, seed: UInt64 = 0, hidden: Int = 256,
+                itemSides: [Int] = [12, 14, 16, 20, 24]) {
         self.steps = steps
         self.batch = batch
         self.learningRate = learningRate
         self.seed = seed
         self.hidden = hidden
+        self.itemSides = itemSides
     }
 }
 
@@ -33,7 +39,7 @@ public struct ClassifierTraining: Hashable, Sendable {
 /// turns.
 public final class FashionItemClassifier: @unchecked Sendable {
     /// The format tag the cache file carries in its metadata.
-    public static let formatTag = "phenaki-fashion-classifier-1"
+    public static let formatTag = "phenaki-fashion-classifier-2"
     /// The held-out accuracy below which the scorer refuses the classifier.
     public static let requiredAccuracy = 0.85
     /// Pictures per prediction run.
@@ -107,7 +113,7 @@ public final class FashionItemClassifier: @unchecked Sendable {
 
     // MARK: Training
 
-    /// The item crops and labels of a Fashion-MNIST split.
+    /// The item crops of a Fashion-MNIST split, in picture order.
     static func croppedPictures(_ data: FashionMNISTData, locator: ItemLocator = ItemLocator()) -> [[Float]] {
         var crops: [[Float]] = []
         crops.reserveCapacity(data.count)
@@ -116,6 +122,18 @@ public final class FashionItemClassifier: @unchecked Sendable {
             crops.append(locator.itemCrop(picture, height: FashionMNISTData.side, width: FashionMNISTData.side) ?? picture)
         }
         return crops
+    }
+
+    /// The item crops of every picture after shrinking it to `sides[i % sides.count]` pixels the way
+    /// `FashionMNISTClips` does, in picture order.
+    static func shrunkPictures(_ data: FashionMNISTData, sides: [Int], locator: ItemLocator = ItemLocator()) -> [[Float]] {
+        guard !sides.isEmpty else { return [] }
+        return (0..<data.count).map { i in
+            let side = sides[i % sides.count]
+            let small = FrameResampler.fit(data.picture(i), to: SpatialSize(side), flip: false).pixels
+            return locator.itemCrop(small, height: side, width: side) ?? locator.itemCrop(
+                data.picture(i).pixels, height: FashionMNISTData.side, width: FashionMNISTData.side) ?? data.picture(i).pixels
+        }
     }
 
     /// Trains a classifier on the Fashion-MNIST files in `directory` and measures it on their test
@@ -127,7 +145,11 @@ public final class FashionItemClassifier: @unchecked Sendable {
         guard training.steps >= 1 else { throw EvaluationError.invalidCount(option: "--steps", value: training.steps, minimum: 1) }
         guard training.batch >= 1 else { throw EvaluationError.invalidCount(option: "classifier batch", value: training.batch, minimum: 1) }
         let data = try FashionMNISTData.load(directory: fashionMNISTDirectory, split: .train)
-        let crops = croppedPictures(data)
+        guard training.itemSides.allSatisfy({ $0 >= 4 }) else {
+            throw EvaluationError.invalidCount(option: "classifier item side", value: training.itemSides.min() ?? 0, minimum: 4)
+        }
+        let crops = croppedPictures(data) + shrunkPictures(data, sides: training.itemSides)
+        let allLabels = data.labels + (training.itemSides.isEmpty ? [] : data.labels)
         let model = FashionClassifier(hidden: training.hidden)
         let graph = try trainingGraph(model.lossGraph(batch: training.batch), loss: "loss", options: TrainingOptions())
         let session = try TrainingSession(plan: compile(graph), threads: threads, seed: training.seed)
@@ -144,7 +166,7 @@ public final class FashionItemClassifier: @unchecked Sendable {
                     }
                     let index = order[cursor]
                     cursor += 1
-                    labels[i] = Double(data.labels[index])
+                    labels[i] = Double(allLabels[index])
                     crops[index].withUnsafeBufferPointer { c in
                         for p in 0..<size { x[i * size + p] = c[p] }
                     }
@@ -189,6 +211,7 @@ public final class FashionItemClassifier: @unchecked Sendable {
             "format": Self.formatTag, "held_out_accuracy": String(heldOutAccuracy), "steps": String(training.steps),
             "batch": String(training.batch), "learning_rate": String(training.learningRate),
             "seed": String(training.seed), "hidden": String(training.hidden),
+            "item_sides": training.itemSides.map(String.init).joined(separator: ","),
         ]
         let data = try SafeTensorsFile(tensors: weights, metadata: metadata).encoded()
         try FileManager.default.createDirectory(atPath: AtomicFile.parent(of: path), withIntermediateDirectories: true)
@@ -206,10 +229,12 @@ public final class FashionItemClassifier: @unchecked Sendable {
         guard m["format"] == formatTag, let accuracy = m["held_out_accuracy"].flatMap(Double.init),
               let steps = m["steps"].flatMap(Int.init), let batch = m["batch"].flatMap(Int.init),
               let lr = m["learning_rate"].flatMap(Double.init), let seed = m["seed"].flatMap(UInt64.init),
-              let hidden = m["hidden"].flatMap(Int.init) else {
+              let hidden = m["hidden"].flatMap(Int.init), let sideList = m["item_sides"] else {
             throw EvaluationError.damagedClassifier(path: path, reason: "its metadata is not that of \(formatTag)")
         }
-        let training = ClassifierTraining(steps: steps, batch: batch, learningRate: lr, seed: seed, hidden: hidden)
+        let sides = sideList.split(separator: ",").compactMap { Int($0) }
+        let training = ClassifierTraining(steps: steps, batch: batch, learningRate: lr, seed: seed, hidden: hidden,
+                                          itemSides: sides)
         return try FashionItemClassifier(weights: file.tensors, heldOutAccuracy: accuracy, training: training,
                                          threads: threads, source: path)
     }
