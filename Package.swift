@@ -31,7 +31,11 @@ let package = Package(
         ),
         .target(name: "TensorGraph", path: "Sources/TensorGraph"),
         .target(name: "GraphCompiler", dependencies: ["TensorGraph", "GraphRuntime"], path: "Sources/GraphCompiler"),
-        .target(name: "GraphRuntime", dependencies: ["TensorGraph", "CKernels"], path: "Sources/GraphRuntime"),
+        // Open MPI (Debian's libopenmpi-dev / openmpi-bin) loaded with dlopen at run time, so the
+        // binary builds and runs single-process without it; mpirun launches data-parallel training.
+        .target(name: "CMPISupport", path: "Sources/CMPISupport",
+                linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        .target(name: "GraphRuntime", dependencies: ["TensorGraph", "CKernels", "CMPISupport"], path: "Sources/GraphRuntime"),
         // System zlib (zlib1g-dev) and libjpeg-turbo (libjpeg62-turbo-dev) behind a C shim whose
         // error handler returns instead of calling exit(), so damaged files become Swift errors.
         .target(

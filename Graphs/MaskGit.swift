@@ -41,9 +41,8 @@ public struct MaskGit {
     /// `keepMask` bool [b] (conditional dropout; nil keeps every text) is ANDed into `textMask`.
     public func callAsFunction(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil, textMask: Tensor? = nil,
                                videoMask: Tensor? = nil, keepMask: Tensor? = nil) -> Tensor {
-        let h = embeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask, videoMask: videoMask,
-                           keepMask: keepMask)
-        return Linear(dim, numTokens).named("to_logits")(h)
+        logits(fromEmbeddings: embeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask,
+                                          videoMask: videoMask, keepMask: keepMask))
     }
 
     /// phenaki-pytorch's `forward_with_cond_scale`: `null + (cond − null) · condScale` from the
@@ -66,12 +65,26 @@ public struct MaskGit {
     /// one `to_logits` product over b rows instead of 2b (the largest GEMM of sampling).
     public func guidedLogits(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil, textMask: Tensor? = nil,
                              videoMask: Tensor? = nil, condScale: Double = 3) -> Tensor {
-        let h = ConditionalDropout.guided(ids: ids, text: unconditional ? nil : text, textMask: textMask,
-                                          videoMask: videoMask, condScale: condScale) { ids, text, textMask, videoMask, keep in
+        logits(fromEmbeddings: guidedEmbeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask,
+                                                videoMask: videoMask, condScale: condScale))
+    }
+
+    /// The guided transformer output [b, n, dim], `h_null + (h_cond − h_null) · condScale`, both
+    /// from one pass over the doubled batch: what `guidedLogits` feeds `to_logits`. A sampler
+    /// that needs the logits of a few positions only gathers their rows and applies
+    /// `logits(fromEmbeddings:)` to them.
+    public func guidedEmbeddings(_ ids: Tensor, videoPatchShape: [Int], text: Tensor? = nil, textMask: Tensor? = nil,
+                                 videoMask: Tensor? = nil, condScale: Double = 3) -> Tensor {
+        ConditionalDropout.guided(ids: ids, text: unconditional ? nil : text, textMask: textMask,
+                                  videoMask: videoMask, condScale: condScale) { ids, text, textMask, videoMask, keep in
             embeddings(ids, videoPatchShape: videoPatchShape, text: text, textMask: textMask, videoMask: videoMask,
                        keepMask: keep)
         }
-        return Linear(dim, numTokens).named("to_logits")(h)
+    }
+
+    /// `to_logits` Linear(dim, num_tokens) of transformer outputs [..., dim]: logits [..., num_tokens].
+    public func logits(fromEmbeddings h: Tensor) -> Tensor {
+        Linear(dim, numTokens).named("to_logits")(h)
     }
 
     /// The transformer output [b, n, dim] (`return_embeds=True`); arguments as `callAsFunction`.

@@ -20,8 +20,10 @@ static inline float pk_pow2i(int32_t n) {
  * 2^n applied as two factors so that both overflow and gradual underflow come out right. */
 static inline float pk_expf(float x) {
     const float log2e = 1.44269504088896341f, ln2_hi = 0.693145751953125f, ln2_lo = 1.42860682030941723212e-6f;
-    float xc = x > 88.7228394f ? 88.7228394f : x;
-    xc = xc < -103.972084f ? -103.972084f : xc;
+    /* Clamped so that NaN becomes finite too: converting a NaN n to int below is undefined
+     * behaviour (UBSan). The result for NaN is x itself (the last line). */
+    float xc = x < 88.7228394f ? x : 88.7228394f;
+    xc = xc > -103.972084f ? xc : -103.972084f;
     float n = rintf(xc * log2e);
     float r = (xc - n * ln2_hi) - n * ln2_lo;
     float p = 1.0f / 5040.0f;

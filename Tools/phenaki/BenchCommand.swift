@@ -3,17 +3,20 @@ import Foundation
 import GraphRuntime
 import Phenaki
 
-extension BenchCase: ExpressibleByArgument {}
+extension BenchCase: ExpressibleByArgument {
+    /// Case names and their aliases (`sample` for `phenaki-sample`).
+    public init?(argument: String) { self.init(name: argument) }
+}
 extension PhenakiLossModel.CriticChoice: ExpressibleByArgument {}
 
 /// `phenaki bench CASE [--batch N] [--steps N] [--threads N] [--json]`; the Phenaki cases also take
-/// `--variant NAME | --config FILE` and `--frames N`; `maskgit-train` and `sample` take
-/// `--critic none|token|self`.
+/// `--variant NAME | --config FILE` and `--frames N`; `maskgit-train` and `phenaki-sample` (alias
+/// `sample`) take `--critic none|token|self`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time a benchmark case; with --json the last line is one JSON object (a contract).",
-        discussion: "Cases: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", "))."
+        discussion: "Cases: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", ")) (`sample` is an alias of `phenaki-sample`)."
     )
 
     @Argument(help: "The case: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -40,7 +43,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The most activation-arena bytes the plan may take; the compiler recomputes values to fit.")
     var memoryBudget: Int?
 
-    @Option(help: "maskgit-train: time the full Phenaki training loss (cosine-schedule masking) with this critic (default: MaskGit's plain cross-entropy); sample: the critic that scores tokens (default: none). One of \(PhenakiLossModel.CriticChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "maskgit-train: time the full Phenaki training loss (cosine-schedule masking) with this critic (default: MaskGit's plain cross-entropy); phenaki-sample: the critic that scores tokens (default: none). One of \(PhenakiLossModel.CriticChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
     var critic: PhenakiLossModel.CriticChoice?
 
     @Flag(help: "Also time every step on its own and print where the time goes.")
@@ -48,6 +51,14 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(help: "Print the result as one JSON object on the last line.")
     var json = false
+
+    @Flag(help: "cvivit-train under mpirun -np N: each rank its own --batch, gradients averaged (allreduce time, samples/s).")
+    var dataParallel = false
+
+    @Option(help: ArgumentHelp("cvivit-train: run the --data-parallel bench under mpirun -np N for each count and print "
+                               + "the scaling efficiency against the first (--threads defaults to 1 per rank).",
+                               valueName: "1,2"))
+    var ranks: String?
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
@@ -63,8 +74,8 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("\(ConfigError.unknownVariant(name: variant, valid: PhenakiConfig.variantNames))")
         }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
-        if critic != nil, benchCase != .maskgitTrain, benchCase != .sample {
-            throw ValidationError("--critic applies to maskgit-train and sample, not '\(benchCase.rawValue)'")
+        if critic != nil, benchCase != .maskgitTrain, benchCase != .phenakiSample {
+            throw ValidationError("--critic applies to maskgit-train and phenaki-sample, not '\(benchCase.rawValue)'")
         }
     }
 
@@ -75,6 +86,7 @@ struct BenchCommand: ParsableCommand {
                 phenakiConfig = try config.map { try PhenakiConfig.load(path: $0) }
                     ?? PhenakiConfig.variant(named: variant ?? "tiny")
             }
+            if dataParallel || ranks != nil { return try runDataParallel(config: phenakiConfig ?? .tiny) }
             let result = try Benchmarks.run(benchCase, batch: batch, steps: steps,
                                             threads: threads ?? MicroBenchmarks.defaultThreads, profile: profile,
                                             memoryBudget: memoryBudget, config: phenakiConfig, frames: frames,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GraphRuntime
 import GraphCompiler
 import Phenaki
 import PhenakiGraphs
@@ -120,6 +121,8 @@ struct ModelOptions: ParsableArguments {
 
 /// Prints `error: ...` on standard error and exits with status 1.
 func fail(_ error: Error) -> ExitCode {
+    // A data-parallel rank that fails ends the whole job, or the other ranks would wait for it.
+    if let group = ProcessGroup.current, group.usesMPI { group.abort("error: \(error)") }
     FileHandleOutput.standardError("error: \(error)\n")
     return ExitCode.failure
 }

@@ -115,8 +115,11 @@ struct TrainCViViTCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @OptionGroup var dataParallel: DataParallelOptions
+
     func run() throws {
         do {
+            let group = try dataParallel.group()
             let config = try self.config.map { try PhenakiConfig.load(path: $0) } ?? PhenakiConfig.variant(named: variant)
             let spec = DatasetSpec(parsing: data)
             let onImages = images || spec == .fashionMNIST
@@ -139,12 +142,23 @@ struct TrainCViViTCommand: ParsableCommand {
             let heldOut = try openDataset(spec, options: dataOptions, split: .heldOut)
             let folder = results ?? resume ?? "results"
             let trainer = try CViViTTrainer(config: config, options: options, results: folder, initial: initial,
-                                            resumeFrom: resume)
+                                            resumeFrom: resume, group: group)
             let validation = try BatchLoader(source: heldOut, batchSize: batch, seed: seed &+ 1, threads: 1)
+            // From here Ctrl-C saves the last update as a checkpoint and exits with 130. Not under
+            // mpirun: ranks get the signal at different updates, and mpirun ends them itself.
+            if group.size == 1 {
+                trainer.shouldStop = { InterruptSignal.received != nil }
+                InterruptSignal.install()
+            }
             try trainer.train(data: { order in
-                try BatchLoader(source: training, batchSize: batch, seed: seed, order: order ?? DataOrderState())
+                try BatchLoader(source: training, batchSize: batch, seed: seed, order: order ?? DataOrderState(),
+                                rank: group.rank, ranks: group.size)
             }, validation: validation, progress: !quiet)
-            print(trainer.results)
+            try group.finalize()
+            if group.isWriter { print(trainer.results) }
+        } catch let interrupted as TrainingInterrupted {
+            FileHandleOutput.standardError("\(interrupted)\n")
+            throw ExitCode(InterruptSignal.exitStatus)
         } catch {
             throw fail(error)
         }

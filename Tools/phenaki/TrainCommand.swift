@@ -126,6 +126,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress line.")
     var quiet = false
 
+    @OptionGroup var dataParallel: DataParallelOptions
+
     /// `--train` as the loss's training mode; nil for an unknown name.
     static func trainMode(_ name: String) -> PhenakiLoss.Training? {
         switch name {
@@ -138,6 +140,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         do {
+            let group = try dataParallel.group()
             let config = try self.config.map { try PhenakiConfig.load(path: $0) } ?? PhenakiConfig.variant(named: variant)
             guard let training = Self.trainMode(train) else {
                 throw TrainerError.invalidOption(name: "train", value: train, expected: "both, generator or critic")
@@ -167,7 +170,7 @@ struct TrainCommand: ParsableCommand {
             let folder = results ?? resume ?? "results"
             let trainer = try PhenakiTrainer(config: config, options: options, results: folder, initial: initial,
                                              resumeFrom: resume, cvivit: resume == nil ? cvivit : nil,
-                                             textEncoder: textEncoder)
+                                             textEncoder: textEncoder, group: group)
             let dataOptions = DatasetOptions(config: config.cvivit, frames: onImages ? nil : trainer.frames,
                                              horizontalFlip: flip, seed: seed, fashionMNISTDirectory: fashionMnistDir)
             let clips = try openDataset(spec, options: dataOptions, split: .train)
@@ -177,12 +180,26 @@ struct TrainCommand: ParsableCommand {
                 let stills = DatasetOptions(config: config.cvivit, frames: nil, horizontalFlip: flip, seed: seed,
                                             fashionMNISTDirectory: fashionMnistDir)
                 let source = try openDataset(imageSpec, options: stills, split: .train)
-                images = { order in try BatchLoader(source: source, batchSize: batch, seed: seed, order: order ?? DataOrderState()) }
+                images = { order in
+                    try BatchLoader(source: source, batchSize: batch, seed: seed, order: order ?? DataOrderState(),
+                                    rank: group.rank, ranks: group.size)
+                }
+            }
+            // From here Ctrl-C saves the last update as a checkpoint and exits with 130. Not under
+            // mpirun: ranks get the signal at different updates, and mpirun ends them itself.
+            if group.size == 1 {
+                trainer.shouldStop = { InterruptSignal.received != nil }
+                InterruptSignal.install()
             }
             try trainer.train(data: { order in
-                try BatchLoader(source: clips, batchSize: batch, seed: seed, order: order ?? DataOrderState())
+                try BatchLoader(source: clips, batchSize: batch, seed: seed, order: order ?? DataOrderState(),
+                                rank: group.rank, ranks: group.size)
             }, images: images, progress: !quiet)
-            print(trainer.results)
+            try group.finalize()
+            if group.isWriter { print(trainer.results) }
+        } catch let interrupted as TrainingInterrupted {
+            FileHandleOutput.standardError("\(interrupted)\n")
+            throw ExitCode(InterruptSignal.exitStatus)
         } catch {
             throw fail(error)
         }

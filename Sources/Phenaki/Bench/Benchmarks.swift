@@ -19,10 +19,21 @@ public enum BenchCase: String, CaseIterable, Sendable {
     /// The MaskGit training step.
     case maskgitTrain = "maskgit-train"
     /// One whole `PhenakiSampler.sample` (MaskGit loop and C-ViViT decode) with random weights.
-    case sample
+    case phenakiSample = "phenaki-sample"
 
     /// The cases built from a `PhenakiConfig` (they take `--variant`/`--config` and `--frames`).
-    public var isPhenaki: Bool { [.cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .sample].contains(self) }
+    public var isPhenaki: Bool {
+        [.cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .phenakiSample].contains(self)
+    }
+
+    /// Other names a case answers to: `sample`, the name `phenaki-sample` had before.
+    public static let aliases: [String: BenchCase] = ["sample": .phenakiSample]
+
+    /// The case called `name` or one of its `aliases`.
+    public init?(name: String) {
+        guard let found = BenchCase(rawValue: name) ?? Self.aliases[name] else { return nil }
+        self = found
+    }
 }
 
 /// Errors of `phenaki bench`.
@@ -45,12 +56,12 @@ public enum Benchmarks {
     /// frames: `PhenakiModels.defaultFrames`); the other cases ignore them. `critic` (maskgit-train
     /// only) times the full Phenaki training loss instead (`PhenakiLossModel`: cosine-schedule
     /// masking, masked cross-entropy and, unless `.none`, the critic), its draws from an RNG key.
-    /// For `sample`, `critic` picks the sampler's critic (nil or `.none`: confidence sampling, the
+    /// For `phenaki-sample`, `critic` picks the sampler's critic (nil or `.none`: confidence sampling, the
     /// setting of phenaki-pytorch's reference timing) and `batch` the number of videos.
     public static func run(_ which: BenchCase, batch: Int?, steps: Int, threads: Int, profile: Bool = false,
                            memoryBudget: Int? = nil, config: PhenakiConfig? = nil, frames: Int? = nil,
                            configName: String? = nil, critic: PhenakiLossModel.CriticChoice? = nil) throws -> BenchResult {
-        if which == .sample {
+        if which == .phenakiSample {
             let samplerCritic: SamplerCritic?
             switch critic {
             case nil, .none?: samplerCritic = nil
@@ -63,7 +74,7 @@ public enum Benchmarks {
         }
         if let critic {
             guard which == .maskgitTrain else {
-                throw BenchError(description: "--critic applies to maskgit-train and sample, not '\(which.rawValue)'")
+                throw BenchError(description: "--critic applies to maskgit-train and phenaki-sample, not '\(which.rawValue)'")
             }
             return try phenakiLossTrain(config: config ?? PhenakiConfig.tiny, configName: configName ?? "tiny",
                                         critic: critic, batch: batch ?? 1, frames: frames, steps: steps,
@@ -82,7 +93,7 @@ public enum Benchmarks {
             return result
         }
         switch which {
-        case .cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .sample: fatalError("handled above")
+        case .cvivitTrain, .cvivitEncode, .cvivitDecode, .maskgitTrain, .phenakiSample: fatalError("handled above")
         case .sgemm: return sgemm(threads: threads, steps: steps)
         case .transformerBlockTrain:
             return try transformerBlockTrain(batch: batch ?? 4, steps: steps, threads: threads, profile: profile,

@@ -2,8 +2,8 @@ import Dispatch
 import GraphRuntime
 
 extension Benchmarks {
-    /// One whole `PhenakiSampler.sample` per timed step (the MaskGit loop of `phenaki.steps`
-    /// rounds, then the C-ViViT decode) with random weights and random text embeddings
+    /// `phenaki-sample`: one whole `PhenakiSampler.sample` per timed step (the MaskGit loop of
+    /// `phenaki.steps` rounds, then the C-ViViT decode) with random weights and random text embeddings
     /// [batch, max_text_len, dim_context] whose last quarter of rows is zero (padding). The
     /// warm-up sample compiles every plan; timed samples must compile nothing.
     static func sample(config: PhenakiConfig, configName: String, critic: SamplerCritic?, batch: Int, frames: Int?,
@@ -43,7 +43,7 @@ extension Benchmarks {
             throw BenchError(description: "sampling compiled \(sampler.compiledPlanCount - plans) plans inside the loop")
         }
         let work = sampler.workPerSample()
-        var result = BenchResult(name: BenchCase.sample.rawValue, stepSeconds: zip(loops, decodes).map(+),
+        var result = BenchResult(name: BenchCase.phenakiSample.rawValue, stepSeconds: zip(loops, decodes).map(+),
                                  gflopPerStep: (work.loop + work.decode) / 1e9, sgemmPeakGflops: sgemmPeak(threads: threads))
         if profile { result.profile = try sampleProfile(sampler) }
         let loopPlans = sampler.plans.values.flatMap { [$0.step.plan] + ($0.prefix.map { [$0.plan] } ?? []) }
@@ -89,8 +89,21 @@ extension Benchmarks {
     /// Per-kernel profiles of the step plans of the loop (each profiled once more).
     static func sampleProfile(_ sampler: PhenakiSampler) throws -> String {
         var out = ""
-        for (key, plan) in sampler.plans.sorted(by: { !$0.key.critic && $1.key.critic }) {
-            out += (key.critic ? "critic step plan\n" : "maskgit step plan\n")
+        func rank(_ kind: PhenakiSampler.PlanKind) -> Int {
+            switch kind {
+            case .maskgit: 0
+            case .head: 1
+            case .critic: 2
+            }
+        }
+        for (key, plan) in sampler.plans.sorted(by: { rank($0.key.kind) < rank($1.key.kind) }) {
+            switch key.kind {
+            case .maskgit: out += "maskgit transformer step plan (once a step)\n"
+            case .head(let rows, _):
+                let runs = sampler.headRuns(rows: rows, batch: key.shape.batch, tokens: key.shape.tokens)
+                out += "maskgit head plan over \(rows) masked positions (\(runs) runs a sample)\n"
+            case .critic: out += "critic step plan (once a step but the last)\n"
+            }
             out += profileReport(plan: plan.step.plan, seconds: try plan.step.profile())
         }
         return out

@@ -25,6 +25,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case directoryNotEmpty(path: String)
     /// A file system call failed (`operation` names it and the path).
     case io(operation: String, path: String, reason: String)
+    /// `CheckpointStore.save` could not write checkpoint `path` (`reason`: the `.io` error, e.g. a
+    /// full disk); nothing of it is left, and `latest` is still the newest complete checkpoint.
+    case saveFailed(path: String, latest: String?, reason: String)
 
     public var description: String {
         switch self {
@@ -62,6 +65,11 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
                 + "or replace it (`phenaki init --force`)"
         case .io(let operation, let path, let reason):
             return "cannot \(operation) \(path): \(reason); check that the directory exists, is writable and has space"
+        case .saveFailed(let path, let latest, let reason):
+            let kept = latest.map { "the latest checkpoint is still \($0), which --resume goes on from" }
+                ?? "no earlier checkpoint exists"
+            return "could not save checkpoint \(path): \(reason). Nothing of it was kept and \(kept); "
+                + "free space on that disk (or keep fewer checkpoints with --keep-last) before going on"
         }
     }
 }

@@ -42,14 +42,20 @@ public struct CheckpointStore {
     /// Saves `checkpoint` as `step-<state.step>` (replacing one of the same step), points
     /// `latest` at it, then removes the checkpoints beyond `keepLast` and what crashed saves
     /// left behind. Returns the checkpoint's path.
-    /// - Throws: what `CheckpointWriter.write` throws; `CheckpointError.io`.
+    /// - Throws: `CheckpointError.saveFailed` when a file system call fails while writing (a full
+    ///   disk): the previous checkpoint is then still the latest; what `CheckpointWriter.write`
+    ///   throws otherwise; `CheckpointError.io` from the clean-up.
     @discardableResult
     public func save(_ checkpoint: Checkpoint) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let name = Self.name(step: checkpoint.state.step)
         let path = directory + "/" + name
-        try writer.write(checkpoint, to: path, replace: true)
-        try AtomicFile.write(Data((name + "\n").utf8), to: directory + "/" + Self.latestFile)
+        do {
+            try writer.write(checkpoint, to: path, replace: true)
+            try AtomicFile.write(Data((name + "\n").utf8), to: directory + "/" + Self.latestFile)
+        } catch CheckpointError.io(let operation, let file, let reason) {
+            throw CheckpointError.saveFailed(path: path, latest: latest(), reason: "cannot \(operation) \(file): \(reason)")
+        }
         try removeLeftovers()
         if let keepLast { try retain(last: keepLast) }
         return path

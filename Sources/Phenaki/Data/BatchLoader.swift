@@ -15,6 +15,11 @@ import MediaIO
 /// when the workers keep up; `threads == 0` builds each batch inside `next()`. Both give the
 /// same batches. A source error is thrown from the `next()` that reaches its batch, and again
 /// from every later call: the stream cannot skip a batch and stay deterministic.
+///
+/// Data-parallel rank `rank` of `ranks` reads its shard: global batches of `ranks · batchSize`
+/// consecutive stream examples, of which it takes the `rank`-th run of `batchSize`; the order
+/// each batch carries is the one after the whole global batch, the same on every rank. The
+/// ranks together see exactly the batches one process with batch `ranks · batchSize` would.
 public final class BatchLoader: BatchStream {
     private let state: LoaderState
     private let threads: Int
@@ -28,13 +33,17 @@ public final class BatchLoader: BatchStream {
     ///   - order: where to start: a state a previous batch carried, or the beginning.
     ///   - prefetch: how many batches the workers may build ahead, at least 1.
     ///   - threads: background decoding threads; 0 decodes inside `next()`.
+    ///   - rank, ranks: this process's shard (data-parallel training); 0 of 1 reads everything.
     /// - Throws: `DatasetError` when a count is out of range, the source is empty, or `order`
     ///   was drawn with another seed or lies outside the source.
     public init(source: any ExampleSource, batchSize: Int, seed: UInt64, order: DataOrderState = DataOrderState(),
-                prefetch: Int = 4, threads: Int = 2) throws {
+                prefetch: Int = 4, threads: Int = 2, rank: Int = 0, ranks: Int = 1) throws {
         guard batchSize >= 1 else { throw DatasetError.invalidOption(reason: "batch size is \(batchSize); it must be at least 1") }
         guard prefetch >= 1 else { throw DatasetError.invalidOption(reason: "prefetch is \(prefetch); it must be at least 1") }
         guard threads >= 0 else { throw DatasetError.invalidOption(reason: "threads is \(threads); use 0 (no background threads) or more") }
+        guard ranks >= 1, (0..<ranks).contains(rank) else {
+            throw DatasetError.invalidOption(reason: "shard \(rank) of \(ranks) does not exist; the rank must lie in 0..<ranks")
+        }
         guard source.count >= 1 else { throw DatasetError.invalidOption(reason: "the dataset has no example") }
         let fresh = order.epoch == 0 && order.cursor == 0
         guard fresh || order.permutationSeed == seed else {
@@ -47,7 +56,8 @@ public final class BatchLoader: BatchStream {
         }
         let (start, overflow) = order.epoch.multipliedReportingOverflow(by: source.count)
         guard !overflow else { throw DatasetError.orderMismatch(reason: "epoch \(order.epoch) is out of range") }
-        state = LoaderState(source: source, batchSize: batchSize, seed: seed, start: start + order.cursor, prefetch: prefetch)
+        state = LoaderState(source: source, batchSize: batchSize, seed: seed, start: start + order.cursor, prefetch: prefetch,
+                            rank: rank, ranks: ranks)
         self.threads = threads
         for _ in 0..<threads {
             let state = self.state
@@ -83,6 +93,8 @@ private final class LoaderState: @unchecked Sendable {
     /// Position of the first example of batch 0 in the endless stream.
     let start: Int
     let prefetch: Int
+    /// This loader's shard of each global batch of `ranks · batchSize` examples.
+    let rank: Int, ranks: Int
     let condition = NSCondition()
     private var ready: [Int: Result<TrainingBatch, any Error>] = [:]
     private var claimed = 0
@@ -90,12 +102,14 @@ private final class LoaderState: @unchecked Sendable {
     private var stopped = false
     private var permutations: [Int: [Int]] = [:]
 
-    init(source: any ExampleSource, batchSize: Int, seed: UInt64, start: Int, prefetch: Int) {
+    init(source: any ExampleSource, batchSize: Int, seed: UInt64, start: Int, prefetch: Int, rank: Int, ranks: Int) {
         self.source = source
         self.batchSize = batchSize
         self.seed = seed
         self.start = start
         self.prefetch = prefetch
+        self.rank = rank
+        self.ranks = ranks
     }
 
     /// A worker: claims the next batch while fewer than `prefetch` wait, builds it, files it.
@@ -152,7 +166,7 @@ private final class LoaderState: @unchecked Sendable {
     func build(_ sequence: Int) -> Result<TrainingBatch, any Error> {
         Result {
             let count = source.count
-            let first = start + sequence * batchSize
+            let first = start + (sequence * ranks + rank) * batchSize
             var values: [Double] = []
             var captions: [String?] = []
             var extent: [Int] = []
@@ -172,7 +186,7 @@ private final class LoaderState: @unchecked Sendable {
                 values.append(contentsOf: video.pixels.lazy.map(Double.init))
                 captions.append(example.caption)
             }
-            let next = first + batchSize
+            let next = start + (sequence + 1) * ranks * batchSize
             return TrainingBatch(videos: HostTensor(shape: [batchSize] + extent, scalars: values), captions: captions,
                                  order: DataOrderState(epoch: next / count, cursor: next % count, permutationSeed: seed))
         }

@@ -12,8 +12,10 @@ import TensorGraph
 /// kept: a sampling loop never compiles. Each plan is split by `InvariantHoisting` with the text
 /// fixed, so the text's keys and values, its mask and the position-bias MLP run once per sample,
 /// not once per step. Guided and unguided passes run as one batched transformer pass, and the
-/// guidance is applied to its outputs before `to_logits` (`MaskGit.guidedLogits`), so the largest
-/// GEMM runs over b rows, not 2b. With the seed's own draws, tokens come from
+/// guidance is applied to its outputs before `to_logits` (`MaskGit.guidedEmbeddings`), so the
+/// largest GEMM runs over b rows, not 2b; and `to_logits` with the draw runs over the masked
+/// positions only (the only ones a step changes and scores), in a plan sized for them
+/// (`headRows(batch:tokens:)`). With the seed's own draws, tokens come from
 /// `CategoricalDraw` (one uniform per token, the distribution of `gumbel_sample`); replayed
 /// draws (`RecordedSamplingDraws`) go through `gumbel_sample` itself.
 ///
@@ -31,13 +33,24 @@ public final class PhenakiSampler {
     let codec: VideoCodec
     var plans: [PlanKey: HoistedPlan] = [:]
     private var loopCompileSeconds = 0.0
+    private let headRowsOverride: Int?
 
     /// Seconds spent compiling plans so far (tracing, hoisting, compiling, binding weights),
     /// the decoder's included.
     public var compileSeconds: Double { loopCompileSeconds + codec.compileSeconds }
 
+    /// The graphs of the loop (see `SamplerGraphs`).
+    enum PlanKind: Hashable {
+        /// MaskGit's guided transformer (once a step).
+        case maskgit
+        /// `to_logits` and the draw over `rows` masked positions (as often as a step needs).
+        case head(rows: Int, scores: Bool)
+        /// The critic (once a step but the last).
+        case critic
+    }
+
     struct PlanKey: Hashable {
-        var critic: Bool
+        var kind: PlanKind
         var shape: SamplerGraphs.Shape
     }
 
@@ -45,13 +58,21 @@ public final class PhenakiSampler {
     ///   - parameters: the Phenaki state_dict (tensors a graph does not use are ignored).
     ///   - critic: the critic to use (nil: none, confidence from MaskGit's probabilities).
     /// - Throws: `ConfigError` when the config is invalid.
-    public init(config: PhenakiConfig, parameters: [String: HostTensor], critic: SamplerCritic?,
-                threads: Int? = nil) throws {
+    public convenience init(config: PhenakiConfig, parameters: [String: HostTensor], critic: SamplerCritic?,
+                            threads: Int? = nil) throws {
+        try self.init(config: config, parameters: parameters, critic: critic, threads: threads, headRows: nil)
+    }
+
+    /// `headRows` sets the rows of the one `to_logits` head plan (nil: see
+    /// `headRows(batch:tokens:)`); tests use a few to cover repeated runs and their padding.
+    init(config: PhenakiConfig, parameters: [String: HostTensor], critic: SamplerCritic?, threads: Int?,
+         headRows: Int?) throws {
         try config.validate()
         self.config = config
         self.critic = critic
         self.threads = threads
         self.parameters = parameters
+        headRowsOverride = headRows
         codec = VideoCodec(config: config, parameters: parameters, threads: threads)
     }
 
@@ -64,8 +85,32 @@ public final class PhenakiSampler {
     /// The number of plans compiled so far (tests check that sampling again compiles nothing).
     public var compiledPlanCount: Int { plans.count }
 
-    /// What hoisting moved out of the step loop in each compiled plan, one summary per plan.
-    public var hoistingSummaries: [String] { plans.values.map(\.split.summary) }
+    /// What hoisting moved out of the step loop in each compiled transformer plan (MaskGit's and
+    /// the critic's; the head reads no text), one summary per plan.
+    public var hoistingSummaries: [String] {
+        plans.filter { if case .head = $0.key.kind { false } else { true } }.map(\.value.split.summary)
+    }
+
+    /// The row counts of the `to_logits` head plans for `batch · tokens` positions, largest
+    /// first: all positions, and half of them for the late steps, which mask half or fewer.
+    ///
+    /// A GEMM step splits its rows over the threads, each streaming all of `to_logits`' weights
+    /// (134 MB at 65536 × 512), so it keeps its speed only with a few hundred rows a thread: a
+    /// head of a few rows run many times would stream the weights once a run and lose more than
+    /// it saves. With two plans (two copies of the weights) the paper variant's 18 steps run
+    /// 83 % of the rows of a full head every step at the full GEMM speed (the masked rows alone
+    /// are 66 %).
+    func headRows(batch: Int, tokens: Int) -> [Int] {
+        let all = batch * tokens
+        if let headRowsOverride { return [max(1, min(all, headRowsOverride))] }
+        return all > 1 ? [all, (all + 1) / 2] : [all]
+    }
+
+    /// The head plan's rows for `masked` masked positions (`rows`, largest first): the smallest
+    /// that takes them in one run, else the largest (run as often as needed).
+    static func headRows(for masked: Int, of rows: [Int]) -> Int {
+        rows.last { $0 >= masked } ?? rows[0]
+    }
 
     // MARK: Videos
 
@@ -140,8 +185,11 @@ public final class PhenakiSampler {
                                    draws: recorded == nil ? .rngKey : .inputs)
         if let recorded { try check(recorded, shape: shape, steps: steps) }
         let (b, g, p) = (shape.batch, shape.tokens, shape.primeTokens)
-        let maskPlan = try plan(critic: false, shape)
-        let criticPlan = critic == nil ? nil : try plan(critic: true, shape)
+        let maskPlan = try plan(.maskgit, shape)
+        let headPlans = try headRows(batch: b, tokens: g).map {
+            ($0, try plan(.head(rows: $0, scores: critic == nil), shape))
+        }
+        let criticPlan = critic == nil ? nil : try plan(.critic, shape)
         let fixed = paddedText.map { ["text": $0] } ?? [:]
         try maskPlan.prepare(fixed: fixed)
         try criticPlan?.prepare(fixed: fixed)
@@ -151,6 +199,8 @@ public final class PhenakiSampler {
         var mask = [Bool](repeating: true, count: b * g)
         var scores: [Float]?
         var order = [Int32](repeating: 0, count: g)
+        var masked = [Int]()
+        masked.reserveCapacity(b * g)
         let primeValues = primeIds.map { $0.scalars } ?? []
         let baseKey = RNGKey(seed: options.seed)
 
@@ -181,22 +231,45 @@ public final class PhenakiSampler {
             for i in 0..<(b * g) where mask[i] { videoIds[i] = maskID }
 
             let temperature = SamplingSchedule.temperature(step: step, steps: steps, starting: options.startingTemperature)
-            var feeds: [String: HostTensor] = [
-                "ids": idsFeed(),
-                "mask": HostTensor(shape: [b, g], dtype: .bool, scalars: mask.map { $0 ? 1 : 0 }),
-                "temperature": HostTensor(max(temperature, 1e-10)),
-            ]
-            let stepKey = baseKey.foldIn(step)
-            if let recorded { feeds[SamplerGraphs.gumbelName] = recorded.gumbel[step] } else {
-                feeds[SamplerGraphs.rngName] = stepKey.tensor
-            }
+            let ids = idsFeed()
             if let observer {
-                observer(SamplingStep(step: step, mask: HostTensor(shape: [b, g], dtype: .bool, scalars: feeds["mask"]!.scalars),
-                                      inputIds: feeds["ids"]!, temperature: temperature))
+                observer(SamplingStep(step: step, mask: HostTensor(shape: [b, g], dtype: .bool, scalars: mask.map { $0 ? 1 : 0 }),
+                                      inputIds: ids, temperature: temperature))
             }
-            try maskPlan.run(feeds)
-            let out = maskPlan.step.output("ids")!.scalars
-            for i in 0..<(b * g) { videoIds[i] = Int32(out[i]) }
+            try maskPlan.run(["ids": ids])
+
+            // The head over the masked positions only: where(mask, sampled, ids) leaves the
+            // others as they are, and their confidence scores are −1e4.
+            masked.removeAll(keepingCapacity: true)
+            for i in 0..<(b * g) where mask[i] { masked.append(i) }
+            let r = Self.headRows(for: masked.count, of: headPlans.map(\.0))
+            let headPlan = headPlans.first { $0.0 == r }!.1
+            let stepKey = baseKey.foldIn(step)
+            try headPlan.step.withFloatBuffer("hidden") { target in
+                try maskPlan.step.withFloatBuffer("hidden") { source in _ = target.update(fromContentsOf: source) }
+            }
+            var headFeeds: [String: HostTensor] = ["temperature": HostTensor(max(temperature, 1e-10))]
+            if let recorded {
+                var gumbel = recorded.gumbel[step]
+                gumbel.shape = [b * g, config.maskgit.numTokens]
+                headFeeds[SamplerGraphs.gumbelName] = gumbel
+            } else {
+                headFeeds[SamplerGraphs.rngName] = stepKey.tensor
+            }
+            for (name, value) in headFeeds where headPlan.reads(name) { try headPlan.step.setFeed(name, value) }
+            var confidence = isLast || critic != nil ? nil : [Float](repeating: -1e4, count: b * g)
+            for start in stride(from: 0, to: masked.count, by: r) {
+                let chunk = masked[start..<min(start + r, masked.count)]
+                // A short run repeats its last position; those rows are not read back.
+                let rows = (0..<r).map { Double(chunk[min(chunk.startIndex + $0, chunk.endIndex - 1)]) }
+                try headPlan.run(["rows": HostTensor(shape: [r], dtype: .int32, scalars: rows)])
+                let drawn = headPlan.step.output("ids")!.scalars
+                for (j, i) in chunk.enumerated() { videoIds[i] = Int32(drawn[j]) }
+                if confidence != nil {
+                    let picked = headPlan.step.output("scores")!.scalars
+                    for (j, i) in chunk.enumerated() { confidence![i] = Float(picked[j]) }
+                }
+            }
             if isLast { break }
 
             if let criticPlan {
@@ -211,7 +284,7 @@ public final class PhenakiSampler {
                 try criticPlan.run(criticFeeds)
                 scores = criticPlan.step.output("scores")!.scalars.map { Float($0) }
             } else {
-                scores = maskPlan.step.output("scores")!.scalars.map { Float($0) }
+                scores = confidence
             }
         }
         return HostTensor(shape: [b, g], dtype: .int32, scalars: videoIds.map { Double($0) })
@@ -294,12 +367,16 @@ public final class PhenakiSampler {
         }
     }
 
-    private func plan(critic isCritic: Bool, _ shape: SamplerGraphs.Shape) throws -> HoistedPlan {
-        let key = PlanKey(critic: isCritic, shape: shape)
+    private func plan(_ kind: PlanKind, _ shape: SamplerGraphs.Shape) throws -> HoistedPlan {
+        let key = PlanKey(kind: kind, shape: shape)
         if let plan = plans[key] { return plan }
         let start = DispatchTime.now().uptimeNanoseconds
-        let graph = isCritic ? try SamplerGraphs.critic(config, critic!, shape)
-            : try SamplerGraphs.maskgit(config, shape, scores: critic == nil)
+        let graph: Graph
+        switch kind {
+        case .maskgit: graph = try SamplerGraphs.maskgit(config, shape)
+        case .head(let rows, let scores): graph = try SamplerGraphs.head(config, shape, rows: rows, scores: scores)
+        case .critic: graph = try SamplerGraphs.critic(config, critic!, shape)
+        }
         let plan = try HoistedPlan(graph: graph, fixedInputs: ["text"], parameters: parameters, threads: threads)
         plans[key] = plan
         loopCompileSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -1,26 +1,33 @@
 import PhenakiGraphs
 import TensorGraph
 
-/// The two graphs one sampling step runs, traced per (batch, prime tokens, generated tokens).
+/// The graphs one sampling step runs, traced per (batch, prime tokens, generated tokens).
 ///
-/// Both read `ids` int32 [b, p + g] (the prime ids, then the current video ids with the masked
-/// ones set to the mask id) and, when conditional, `text` f32 [b, max_text_len, dim_context];
-/// the text mask is derived in the graph (`any(text != 0)`, as `Phenaki.sample`), so with the
-/// text fixed it is loop-invariant and hoisted with the text keys and values.
+/// The transformer graphs read `ids` int32 [b, p + g] (the prime ids, then the current video
+/// ids with the masked ones set to the mask id) and, when conditional, `text` f32
+/// [b, max_text_len, dim_context]; the text mask is derived in the graph (`any(text != 0)`, as
+/// `Phenaki.sample`), so with the text fixed it is loop-invariant and hoisted with the text keys
+/// and values.
 ///
-/// - `maskgit`: also `mask` bool [b, g] (true = predict this token) and `temperature` f32 [];
-///   outputs `ids` int32 [b, g] (`where(mask, gumbel_sample(logits, temperature), ids)`) and,
-///   unless a critic scores instead, `scores` f32 [b, g] (`where(mask, 1 − p(sampled), −1e4)`);
-///   logits from `MaskGit.guidedLogits` (`forward_with_cond_scale` with the guidance applied
-///   before `to_logits`; the transformer runs once over the doubled batch).
+/// - `maskgit`: output `hidden` f32 [b·g, dim], MaskGit's guided transformer output of the
+///   generated positions (`MaskGit.guidedEmbeddings`: `forward_with_cond_scale` with the guidance
+///   applied before `to_logits`; the transformer runs once over the doubled batch).
+/// - `head`: `to_logits` and the draw for `rows` int32 [r] of those positions only. A step uses
+///   the logits of its masked tokens alone (`where(mask, sampled, ids)`, and `scores` are −1e4
+///   elsewhere), so the sampler runs the head over the masked rows only (in a plan of r ≥ their
+///   count rows, see `PhenakiSampler.headRows`), not over all b·g.
+///   Also reads `hidden` and `temperature` f32 []; outputs `ids` int32 [r]
+///   (`gumbel_sample(logits, temperature)`) and, unless a critic scores instead, `scores` f32
+///   [r] (`1 − softmax(logits)[sampled]`).
 /// - `critic`: also `noise_k` and `noise_multiplier` f32 []; output `scores` f32 [b, g] =
 ///   critic `forward_with_cond_scale` + `noise_k · (u − 0.5) · noise_multiplier`.
 ///
 /// Random draws come from the RNG key `rng` (fold 0: one uniform per token [b·g] for
 /// `CategoricalDraw`, the same distribution as gumbel sampling at a fraction of the cost; fold
 /// 1: critic uniforms [b, g]) or, with `SamplerDrawMode.inputs`, from the inputs
-/// `gumbel_uniform` [b, g, num_tokens] (gumbel_sample's uniforms) and `critic_uniform` (to replay
-/// PyTorch's draws).
+/// `gumbel_uniform` [b·g, num_tokens] (gumbel_sample's uniforms) and `critic_uniform` (to replay
+/// PyTorch's draws). Either way a token's draw depends on its position, not on the rows it is
+/// run with.
 enum SamplerGraphs {
     static let rngName = "rng"
     static let gumbelName = "gumbel_uniform"
@@ -39,45 +46,49 @@ enum SamplerGraphs {
         var total: Int { primeTokens + tokens }
     }
 
-    /// `scores: false` leaves the `scores` output out (a critic scores the tokens instead).
-    static func maskgit(_ config: PhenakiConfig, _ s: Shape, scores: Bool = true) throws -> Graph {
+    /// MaskGit's guided transformer output of the generated positions, `hidden` [b·g, dim].
+    static func maskgit(_ config: PhenakiConfig, _ s: Shape) throws -> Graph {
         let model = PhenakiLossModel.maskgit(config)
-        let v = config.maskgit.numTokens
         let t = Tracer()
         let ids = t.input("ids", [s.batch, s.total], .int32)
-        let mask = t.input("mask", [s.batch, s.tokens], .bool)
-        let temperature = t.input("temperature", [])
         let (text, textMask) = textInputs(t, config, s)
-        // Guidance on the hidden states: one to_logits product over b rows, not 2b.
-        var logits = t.scope("maskgit") {
-            model.guidedLogits(ids, videoPatchShape: s.patchShape, text: text, textMask: textMask,
-                               condScale: s.condScale)
+        var hidden = t.scope("maskgit") {
+            model.guidedEmbeddings(ids, videoPatchShape: s.patchShape, text: text, textMask: textMask,
+                                   condScale: s.condScale)
         }
-        if s.primeTokens > 0 { logits = logits.slice(axis: 1, s.primeTokens..<s.total) }
+        if s.primeTokens > 0 { hidden = hidden.slice(axis: 1, s.primeTokens..<s.total) }
+        return try t.finish(outputs: [("hidden", hidden.reshape([s.batch * s.tokens, config.maskgit.dim]))])
+    }
+
+    /// `to_logits` and the draw over `rows` of the b·g positions (see the type's notes);
+    /// `scores: false` leaves the `scores` output out (a critic scores the tokens instead).
+    static func head(_ config: PhenakiConfig, _ s: Shape, rows r: Int, scores: Bool = true) throws -> Graph {
+        let model = PhenakiLossModel.maskgit(config)
+        let (v, n) = (config.maskgit.numTokens, s.batch * s.tokens)
+        let t = Tracer()
+        let hidden = t.input("hidden", [n, config.maskgit.dim])
+        let rows = t.input("rows", [r], .int32)
+        let temperature = t.input("temperature", [])
+        let logits = t.scope("maskgit") { model.logits(fromEmbeddings: hidden.gather(rows, axis: 0)) }
         let predicted: Tensor, logSumExp: Tensor
         switch s.draws {
         case .rngKey:
             // The same distribution as gumbel_sample from one uniform per token (CategoricalDraw).
-            let uniform = t.randomUniform(t.rngKey(rngName).foldIn(0), [s.batch * s.tokens])
-            let draw = CategoricalDraw.sample(logits: logits.reshape([s.batch * s.tokens, v]), temperature: temperature,
-                                              uniform: uniform)
-            predicted = draw.ids.reshape([s.batch, s.tokens])
-            logSumExp = draw.logSumExp.reshape([s.batch, s.tokens])
+            let uniform = t.randomUniform(t.rngKey(rngName).foldIn(0), [n]).gather(rows, axis: 0)
+            (predicted, logSumExp) = CategoricalDraw.sample(logits: logits, temperature: temperature, uniform: uniform)
         case .inputs:
             // gumbel_sample: argmax(logits / max(temperature, 1e-10) + gumbel), log(x) = log(x + 1e-10).
-            let uniform = t.input(gumbelName, [s.batch, s.tokens, v])
+            let uniform = t.input(gumbelName, [n, v]).gather(rows, axis: 0)
             let gumbel = -(-((uniform + 1e-10).log()) + 1e-10).log()
             predicted = (logits / temperature + gumbel).argmax(axis: -1)
             logSumExp = logits.logSumExp(axes: [-1])
         }
-        let current = s.primeTokens > 0 ? ids.slice(axis: 1, s.primeTokens..<s.total) : ids
-        let newIds = select(mask, predicted, current)
-        guard scores else { return try t.finish(outputs: [("ids", newIds)]) }
+        guard scores else { return try t.finish(outputs: [("ids", predicted)]) }
         // softmax(logits)[predicted] = exp(logits[predicted] − logsumexp(logits)): one row
-        // reduction and a gather instead of a softmax written over [b, g, num_tokens].
-        let chosen = logits.takeAlongAxis(predicted.reshape([s.batch, s.tokens, 1]), axis: 2)
-        let picked = (chosen.reshape([s.batch, s.tokens]) - logSumExp).exp()
-        return try t.finish(outputs: [("ids", newIds), ("scores", select(mask, 1 - picked, -1e4))])
+        // reduction and a gather instead of a softmax written over [r, num_tokens].
+        let chosen = logits.takeAlongAxis(predicted.reshape([r, 1]), axis: 1)
+        let picked = (chosen.reshape([r]) - logSumExp).exp()
+        return try t.finish(outputs: [("ids", predicted), ("scores", 1 - picked)])
     }
 
     static func critic(_ config: PhenakiConfig, _ kind: SamplerCritic, _ s: Shape) throws -> Graph {

@@ -39,7 +39,10 @@ public final class CViViTTrainer {
     /// The metrics of this run (and of the run it resumed).
     public let metrics: TrainingMetricsLog
 
-    let generator: TrainingSession
+    /// One plan, or with several ranks the gradient and update plans (`DataParallelTraining`).
+    let generator: any TrainingStepper
+    /// The data-parallel ranks of this run (`.single`: one process); rank 0 alone writes files.
+    public let group: ProcessGroup
     let evaluator: PlanExecutor
     /// With the GAN: the discriminator step with the gradient penalty, then without.
     let discriminators: [TrainingSession]
@@ -49,6 +52,9 @@ public final class CViViTTrainer {
     var dataOrder: DataOrderState?
     /// Updates skipped for a non-finite loss or gradient (`options.onNonfinite == .skip`).
     public private(set) var skippedUpdates: [SkippedUpdate] = []
+    /// Asked after each update; when it says yes, `train` saves a checkpoint of that update and
+    /// throws `TrainingInterrupted` (the CLI: `{ InterruptSignal.received != nil }`).
+    public var shouldStop: () -> Bool = { false }
     let emaSchedule: EMASchedule
     let videoShape: [Int]
     /// Checkpoint state that does not live in the plans (MaskGit, critic): kept as loaded.
@@ -63,9 +69,11 @@ public final class CViViTTrainer {
     /// with `options.seed`.
     ///
     /// - Throws: `TrainerError` (options, results folder, nothing to resume, GAN on images),
-    ///   `ConfigError`, `CheckpointError`, graph and plan errors.
+    ///   `ConfigError`, `CheckpointError`, graph and plan errors, `ProcessGroupError`.
+    /// - Parameter group: data-parallel ranks; each feeds its own shard and the gradients are
+    ///   averaged before the update (not with the GAN).
     public init(config: PhenakiConfig, options: CViViTTrainerOptions, results: String,
-                initial: String? = nil, resumeFrom: String? = nil) throws {
+                initial: String? = nil, resumeFrom: String? = nil, group: ProcessGroup = .single) throws {
         try options.validate()
         try config.validate()
         self.config = config
@@ -74,7 +82,12 @@ public final class CViViTTrainer {
         frames = Self.frames(options: options, config: config)
         let gan = config.cvivit.useVGGAndGAN
         if gan && frames == 1 { throw TrainerError.ganNeedsVideo }
-        try Self.prepareFolder(self.results)
+        if gan && group.size > 1 {
+            throw TrainerError.invalidOption(name: "config", value: "use_vgg_and_gan with \(group.size) MPI ranks",
+                                             expected: "one process for GAN training (data-parallel runs train without the GAN)")
+        }
+        self.group = group
+        if group.isWriter { try Self.prepareFolder(self.results) }
         let c = config.cvivit
         let batch = options.batchSize
         videoShape = [batch, c.channels, frames, c.imageSize.height, c.imageSize.width]
@@ -82,9 +95,15 @@ public final class CViViTTrainer {
         let k = options.gradAccumEvery
         let training = TrainingOptions(weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
                                        ema: options.useEMA, gradientAccumulation: k)
-        let generatorGraph = try PhenakiModels.graph(named: gan ? "cvivit-gan-train" : "cvivit-train", config: config,
-                                                     batch: batch, frames: frames, training: training)
-        generator = try TrainingSession(plan: compile(generatorGraph), threads: options.threads, seed: options.seed)
+        if group.size > 1 {
+            let forward = try PhenakiModels.graph(named: "cvivit", config: config, batch: batch, frames: frames)
+            generator = try DataParallelTraining.session(forward: forward, options: training, group: group,
+                                                         threads: options.threads, seed: options.seed)
+        } else {
+            let generatorGraph = try PhenakiModels.graph(named: gan ? "cvivit-gan-train" : "cvivit-train", config: config,
+                                                         batch: batch, frames: frames, training: training)
+            generator = try TrainingSession(plan: compile(generatorGraph), threads: options.threads, seed: options.seed)
+        }
         evaluator = try PlanExecutor(plan: compile(PhenakiModels.graph(named: "cvivit", config: config, batch: batch,
                                                                        frames: frames)),
                                      threads: options.threads)
@@ -153,8 +172,9 @@ public final class CViViTTrainer {
         if gan { columns += ["gen_loss", "adaptive_weight", "discr_loss", "gradient_penalty", "discr_grad_norm"] }
         columns.append("valid_loss")
         metrics = try TrainingMetricsLog(path: self.results + "/metrics.csv", lossColumns: columns,
-                                         resumingAt: resumeFrom == nil ? nil : step)
+                                         resumingAt: resumeFrom == nil ? nil : step, writes: group.isWriter)
         try syncDiscriminatorWeights()
+        try DataParallelTraining.checkAgreement(group, step: step, order: dataOrder, state: generator)
     }
 
     // MARK: Training
@@ -165,6 +185,8 @@ public final class CViViTTrainer {
     /// - Throws: `TrainerError.batchShape`, what the data, plans and checkpoint writes throw.
     public func train(data: (DataOrderState?) throws -> BatchStream, validation: BatchStream? = nil,
                       progress: Bool = true) throws {
+        // Data-parallel: rank 0 alone validates, reports and writes.
+        let (validation, progress) = group.isWriter ? (validation, progress) : (nil, false)
         let stream = try data(dataOrder)
         let reporter = TrainingProgress(totalSteps: options.steps, firstStep: step)
         var lastBatch: HostTensor?
@@ -190,6 +212,11 @@ public final class CViViTTrainer {
             record.seconds = monotonicSeconds() - started
             try metrics.append(record)
             if progress { reporter.report(step: step, losses: Array(zip(lossColumns, record.losses))) }
+            if shouldStop() {
+                try writeLossCurve()
+                throw try TrainingInterrupted.after(step: step, canSave: !skipped, store: store, results: results,
+                                                    save: saveCheckpoint)
+            }
         }
         if let lastBatch, step % options.saveResultsEvery != 0 { try saveResults(validation.map { try $0.next().videos } ?? lastBatch) }
         try writeLossCurve()
@@ -212,7 +239,7 @@ public final class CViViTTrainer {
             guard batch.videos.shape == videoShape else {
                 throw TrainerError.batchShape(expected: videoShape, got: batch.videos.shape)
             }
-            try feedKeys(generator.executor, micro: micro)
+            try feedKeys(generator.inputs, micro: micro)
             try generator.step(["video": batch.videos])
             try checkNonFinite(generator, &skippedAt)
             for (i, name) in ["loss", "recon_loss", "aux_loss", "gen_loss", "adaptive_weight"].enumerated()
@@ -221,10 +248,10 @@ public final class CViViTTrainer {
             }
             if gan {
                 let d = discriminators[activeDiscriminator]
-                let picks = (generator.executor.output("frame_indices")?.scalars ?? []).map { Int($0) }
-                try ExecutorTransfer.copyFrames("video", of: generator.executor, frames: picks, shape: videoShape,
+                let picks = (generator.inputs.output("frame_indices")?.scalars ?? []).map { Int($0) }
+                try ExecutorTransfer.copyFrames("video", of: generator.inputs, frames: picks, shape: videoShape,
                                                 to: "real", of: d.executor)
-                try ExecutorTransfer.copyFrames("recon", of: generator.executor, frames: picks, shape: videoShape,
+                try ExecutorTransfer.copyFrames("recon", of: generator.inputs, frames: picks, shape: videoShape,
                                                 to: "fake", of: d.executor)
                 try feedKeys(d.executor, micro: micro)
                 try d.step([:])
@@ -251,7 +278,7 @@ public final class CViViTTrainer {
 
     /// After a session's step: when the plan skipped it (non-finite loss or gradient), stops
     /// under `.stop`, else notes the first site into `skippedAt` (nil inside: not located).
-    func checkNonFinite(_ session: TrainingSession, _ skippedAt: inout NonFiniteSite??) throws {
+    func checkNonFinite(_ session: any TrainingStepper, _ skippedAt: inout NonFiniteSite??) throws {
         guard session.lastStepSkipped else { return }
         let site = session.lastNonFinite?.description ?? "not located"
         if options.onNonfinite == .stop { throw TrainerError.nonFinite(step: step, site: site) }
@@ -285,7 +312,7 @@ public final class CViViTTrainer {
         guard isGAN else { return }
         let d = discriminators[activeDiscriminator].executor
         for binding in d.plan.feeds where binding.role == .parameter {
-            try ExecutorTransfer.copy(binding.name, of: d, to: binding.name, of: generator.executor)
+            try ExecutorTransfer.copy(binding.name, of: d, to: binding.name, of: generator.inputs)
         }
     }
 
@@ -318,6 +345,7 @@ public final class CViViTTrainer {
     /// `samples.<step>[.ema]/<i>.gif`, images as `<step>[.ema].png`, each image beside its
     /// reconstruction; then redraws the loss curve.
     func saveResults(_ videos: HostTensor) throws {
+        guard group.isWriter else { return }
         for ema in options.useEMA ? [true, false] : [false] {
             try loadEvaluator(ema: ema)
             try evaluator.setFeed("video", videos)
@@ -347,6 +375,7 @@ public final class CViViTTrainer {
 
     /// `loss_curve.svg`: every loss column of `metrics.csv` against the step.
     func writeLossCurve() throws {
+        guard group.isWriter else { return }
         let series = lossColumns.enumerated().compactMap { (i, name) -> (name: String, points: [(Int, Double)])? in
             guard !["adaptive_weight", "discr_grad_norm"].contains(name) else { return nil }
             return (name, metrics.records.map { ($0.step, $0.losses[i]) })
@@ -383,6 +412,9 @@ public final class CViViTTrainer {
 
     /// Saves the current state, the discriminator's with it, as checkpoint `step-<step>`.
     func saveCheckpoint() throws {
+        // Data-parallel: every rank must be alive and agree before rank 0 writes.
+        try DataParallelTraining.checkAgreement(group, step: step, order: dataOrder, state: generator)
+        guard group.isWriter else { return }
         checkpoint.absorbTrainingState(of: .cvivit) { ExecutorTransfer.feed($0, of: self.generator.executor) }
         if options.useEMA {
             // Weights the plans leave out (on images: the video patch embedding) never change, so

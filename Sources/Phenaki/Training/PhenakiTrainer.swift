@@ -36,7 +36,7 @@ public final class PhenakiTrainer {
         let frames: Int
         let videoShape: [Int]
         let encoder: PlanExecutor
-        let session: TrainingSession
+        let session: any TrainingStepper
     }
 
     /// The clip phase, and the image phase when `options.imageSteps` > 0.
@@ -48,10 +48,15 @@ public final class PhenakiTrainer {
     var dataOrder: DataOrderState?
     /// Updates skipped for a non-finite loss or gradient (`options.onNonfinite == .skip`).
     public private(set) var skippedUpdates: [SkippedUpdate] = []
+    /// Asked after each update; when it says yes, `train` saves a checkpoint of that update and
+    /// throws `TrainingInterrupted` (the CLI: `{ InterruptSignal.received != nil }`).
+    public var shouldStop: () -> Bool = { false }
 
     /// The phase update `step + 1` trains in.
     var phase: Phase { step < options.imageSteps ? images ?? clips : clips }
-    var session: TrainingSession { phase.session }
+    var session: any TrainingStepper { phase.session }
+    /// The data-parallel ranks of this run (`.single`: one process); rank 0 alone writes files.
+    public let group: ProcessGroup
     /// The loss graph's scopes of the checkpoint components it trains.
     static let scopes: [(CheckpointComponent, String)] = [(.maskgit, "maskgit."), (.critic, "critic.")]
 
@@ -62,9 +67,12 @@ public final class PhenakiTrainer {
     /// other sections may differ: only its `cvivit` section must equal this config's).
     ///
     /// - Parameter textEncoder: embeds captions; required unless MaskGit is unconditional.
-    /// - Throws: `TrainerError`, `ConfigError`, `CheckpointError`, graph and plan errors.
+    /// - Parameter group: data-parallel ranks; each feeds its own shard and the gradients are
+    ///   averaged before the update.
+    /// - Throws: `TrainerError`, `ConfigError`, `CheckpointError`, graph and plan errors, `ProcessGroupError`.
     public init(config: PhenakiConfig, options: PhenakiTrainerOptions, results: String, initial: String? = nil,
-                resumeFrom: String? = nil, cvivit: String? = nil, textEncoder: (any TextEncoder)? = nil) throws {
+                resumeFrom: String? = nil, cvivit: String? = nil, textEncoder: (any TextEncoder)? = nil,
+                group: ProcessGroup = .single) throws {
         try options.validate()
         try config.validate()
         if !config.maskgit.unconditional && textEncoder == nil {
@@ -80,10 +88,11 @@ public final class PhenakiTrainer {
         self.results = URL(fileURLWithPath: results).standardizedFileURL.path
         self.textEncoder = textEncoder
         frames = options.frames ?? PhenakiModels.defaultFrames(for: "maskgit", config: config)
-        try CViViTTrainer.prepareFolder(self.results)
+        self.group = group
+        if group.isWriter { try CViViTTrainer.prepareFolder(self.results) }
 
-        clips = try Self.phase(config: config, options: options, frames: frames)
-        images = options.imageSteps > 0 ? try Self.phase(config: config, options: options, frames: 1) : nil
+        clips = try Self.phase(config: config, options: options, frames: frames, group: group)
+        images = options.imageSteps > 0 ? try Self.phase(config: config, options: options, frames: 1, group: group) : nil
         store = CheckpointStore(directory: self.results + "/checkpoints", keepLast: options.keepLast)
 
         if let resumeFrom {
@@ -121,21 +130,31 @@ public final class PhenakiTrainer {
         if options.training != .onlyCritic { columns.append("maskgit_loss") }
         if clips.session.executor.plan.outputs.contains(where: { $0.name == "critic_loss" }) { columns.append("critic_loss") }
         metrics = try TrainingMetricsLog(path: self.results + "/metrics.csv", lossColumns: columns,
-                                         resumingAt: resumeFrom == nil ? nil : step)
+                                         resumingAt: resumeFrom == nil ? nil : step, writes: group.isWriter)
+        try DataParallelTraining.checkAgreement(group, step: step, order: dataOrder, state: clips.session)
     }
 
     /// The encoder and loss plans for examples of `frames` frames.
-    static func phase(config: PhenakiConfig, options: PhenakiTrainerOptions, frames: Int) throws -> Phase {
+    static func phase(config: PhenakiConfig, options: PhenakiTrainerOptions, frames: Int,
+                      group: ProcessGroup = .single) throws -> Phase {
         let c = config.cvivit
         let encoder = try PlanExecutor(plan: compile(PhenakiModels.graph(named: "cvivit-encode", config: config,
                                                                          batch: options.batchSize, frames: frames)),
                                        threads: options.threads)
         let training = TrainingOptions(beta2: options.beta2, weightDecay: options.weightDecay,
                                        maxGradNorm: options.maxGradNorm, gradientAccumulation: options.gradAccumEvery)
-        let graph = try PhenakiLossModel.trainingStep(config: config, critic: PhenakiModels.lossCritic(config),
-                                                      batch: options.batchSize, frames: frames,
-                                                      training: options.training, options: training)
-        let session = try TrainingSession(plan: compile(graph), threads: options.threads, seed: options.seed)
+        let session: any TrainingStepper
+        if group.size > 1 {
+            let forward = try PhenakiLossModel.graph(config: config, critic: PhenakiModels.lossCritic(config),
+                                                     batch: options.batchSize, frames: frames, training: options.training)
+            session = try DataParallelTraining.session(forward: forward, options: training, group: group,
+                                                       threads: options.threads, seed: options.seed)
+        } else {
+            let graph = try PhenakiLossModel.trainingStep(config: config, critic: PhenakiModels.lossCritic(config),
+                                                          batch: options.batchSize, frames: frames,
+                                                          training: options.training, options: training)
+            session = try TrainingSession(plan: compile(graph), threads: options.threads, seed: options.seed)
+        }
         return Phase(frames: frames, videoShape: [options.batchSize, c.channels, frames, c.imageSize.height, c.imageSize.width],
                      encoder: encoder, session: session)
     }
@@ -164,6 +183,7 @@ public final class PhenakiTrainer {
     ///   the data, text encoder, sampler, plans and checkpoint writes throw.
     public func train(data: (DataOrderState?) throws -> BatchStream,
                       images: ((DataOrderState?) throws -> BatchStream)? = nil, progress: Bool = true) throws {
+        let progress = progress && group.isWriter  // data-parallel: rank 0 alone reports
         let inImagePhase = step < options.imageSteps
         if inImagePhase && images == nil {
             throw TrainerError.invalidOption(name: "image-steps", value: "\(options.imageSteps)",
@@ -198,7 +218,7 @@ public final class PhenakiTrainer {
                 if let textEncoder, !config.maskgit.unconditional {
                     feeds["text"] = try paddedText(textEncoder.encode(batch.captions.map { $0 ?? "" }))
                 }
-                try TrainerRNG.feedKeys(phase.session.executor, seed: options.seed, draw: step * k + micro)
+                try TrainerRNG.feedKeys(phase.session, seed: options.seed, draw: step * k + micro)
                 try phase.session.step(feeds)
                 if phase.session.lastStepSkipped {
                     let site = phase.session.lastNonFinite?.description ?? "not located"
@@ -231,12 +251,18 @@ public final class PhenakiTrainer {
             if skipped == nil && (step % options.saveModelEvery == 0 || step == options.steps) { try saveCheckpoint() }
             try metrics.append(record)
             if progress { reporter.report(step: step, losses: Array(zip(metrics.lossColumns, record.losses))) }
+            if shouldStop() {
+                try writeLossCurve()
+                throw try TrainingInterrupted.after(step: step, canSave: skipped == nil, store: store, results: results,
+                                                    save: saveCheckpoint)
+            }
         }
         try writeLossCurve()
     }
 
     /// `loss_curve.svg`: every loss column of `metrics.csv` against the step.
     func writeLossCurve() throws {
+        guard group.isWriter else { return }
         let series = metrics.lossColumns.enumerated().map { (i, name) in
             (name: name, points: metrics.records.map { ($0.step, $0.losses[i]) })
         }
@@ -291,6 +317,9 @@ public final class PhenakiTrainer {
 
     /// Saves checkpoint `step-<step>`.
     func saveCheckpoint() throws {
+        // Data-parallel: every rank must be alive and agree before rank 0 writes.
+        try DataParallelTraining.checkAgreement(group, step: step, order: dataOrder, state: session)
+        guard group.isWriter else { return }
         checkpoint = currentCheckpoint()
         try store.save(checkpoint)
     }
@@ -300,6 +329,7 @@ public final class PhenakiTrainer {
     /// `samples/step-N/<slug>.gif`, or `.png` still images while `onImages`. Draws are seeded by
     /// the run's seed and the step, so a resumed run writes the same samples.
     func saveSamples(onImages: Bool) throws {
+        guard group.isWriter else { return }
         let current = currentCheckpoint()
         var parameters: [String: HostTensor] = [:]
         for component in CheckpointComponent.components(of: config) {

@@ -29,12 +29,13 @@ public final class TrainingMetricsLog {
     public let lossColumns: [String]
     /// Every row of this run and the kept rows of the run it resumed.
     public private(set) var records: [TrainingRecord] = []
-    private let handle: FileHandle
+    /// nil: rows are kept in `records` only (a data-parallel rank other than 0).
+    private let handle: FileHandle?
 
     /// Opens (creates) `path`; `resumingAt` keeps earlier rows with step ≤ that step when the
-    /// existing header matches.
+    /// existing header matches. With `writes` false the file is only read, never written.
     /// - Throws: `TrainerError.resultsNotWritable`.
-    public init(path: String, lossColumns: [String], resumingAt: Int? = nil) throws {
+    public init(path: String, lossColumns: [String], resumingAt: Int? = nil, writes: Bool = true) throws {
         self.path = path
         self.lossColumns = lossColumns
         let header = (["step"] + lossColumns + ["lr", "grad_norm", "seconds"]).joined(separator: ",")
@@ -49,6 +50,10 @@ public final class TrainingMetricsLog {
                 }
             }
         }
+        guard writes else {
+            handle = nil
+            return
+        }
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw TrainerError.resultsNotWritable(path: path, reason: "cannot create the file")
@@ -57,7 +62,7 @@ public final class TrainingMetricsLog {
         self.handle = handle
     }
 
-    deinit { try? handle.close() }
+    deinit { try? handle?.close() }
 
     /// Appends `record` to the file and to `records`.
     public func append(_ record: TrainingRecord) throws {
@@ -65,7 +70,7 @@ public final class TrainingMetricsLog {
         let cells = [String(record.step)] + record.losses.map(Self.cell)
             + [Self.cell(record.learningRate), Self.cell(record.gradNorm), String(format: "%.4f", record.seconds)]
         do {
-            try handle.write(contentsOf: Data((cells.joined(separator: ",") + "\n").utf8))
+            try handle?.write(contentsOf: Data((cells.joined(separator: ",") + "\n").utf8))
         } catch {
             throw TrainerError.resultsNotWritable(path: path, reason: "\(error)")
         }
