@@ -146,7 +146,7 @@ final class CLISampleTests {
                                                      pixels: [Float](repeating: 0.5, count: 192)), to: out("small.png"))
         let base = ["sample", "--text-embeds", single, "--text", "a", "--frames", "5"]
         let cases: [(arguments: [String], message: String, output: String)] = [
-            (base + ["--checkpoint", out("missing"), "--out", out("e1.gif")], "not a complete checkpoint", "e1.gif"),
+            (base + ["--checkpoint", out("missing"), "--out", out("e1.gif")], "does not exist", "e1.gif"),
             (base + ["--checkpoint", checkpoint, "--out", out("e2.avi")], ".gif, .mp4, .png", "e2.avi"),
             (base + ["--checkpoint", checkpoint, "--critic", "token", "--out", out("e3.gif")], "--critic none", "e3.gif"),
             (["sample", "--checkpoint", checkpoint, "--text-embeds", single, "--text", "a", "--frames", "4",

@@ -154,6 +154,25 @@ import TensorGraph
         #expect(throws: CheckpointError.notACheckpoint(path: directory)) { try Checkpoint.read(directory: directory) }
     }
 
+    /// A path that does not exist and a trainer's results folder get their own messages (both
+    /// said "is not a complete checkpoint (it has no format.json)" before); the results folder's
+    /// names its latest checkpoint.
+    @Test func missingDirectoryAndResultsFolderAreNamed() throws {
+        let scratch = try CheckpointScratch()
+        let missing = scratch.path + "/nowhere"
+        #expect(throws: CheckpointError.missingDirectory(path: missing)) { try Checkpoint.read(directory: missing) }
+        let results = scratch.path + "/results"
+        let store = CheckpointStore(directory: results + "/checkpoints")
+        #expect(throws: CheckpointError.resultsFolder(path: results, latest: nil)) {
+            try FileManager.default.createDirectory(atPath: results + "/checkpoints", withIntermediateDirectories: true)
+            return try Checkpoint.read(directory: results)
+        }
+        let saved = try store.save(try Checkpoint.initial(config: .tiny, seed: 1))
+        let error = CheckpointError.resultsFolder(path: results, latest: saved)
+        #expect(throws: error) { try Checkpoint.read(directory: results) }
+        #expect(error.description.contains("the latest: \(saved)"), "\(error)")
+    }
+
     /// A checkpoint that lacks a component the config has is refused.
     @Test func missingComponentIsNamed() throws {
         let scratch = try CheckpointScratch()

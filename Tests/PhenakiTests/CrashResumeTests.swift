@@ -17,15 +17,7 @@ struct CrashResumeTests {
 
     /// The regular files of the final checkpoint, relative to it.
     func finalCheckpointFiles(_ results: String) throws -> [String: Data] {
-        let folder = results + "/checkpoints/" + String(format: "step-%06d", Self.steps)
-        let fm = FileManager.default
-        var files: [String: Data] = [:]
-        for path in try fm.subpathsOfDirectory(atPath: folder) {
-            var directory: ObjCBool = false
-            guard fm.fileExists(atPath: folder + "/" + path, isDirectory: &directory), !directory.boolValue else { continue }
-            files[path] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + path))
-        }
-        return files
+        try InterruptTests.checkpointFiles(results, step: Self.steps)
     }
 
     @Test("SIGKILL mid-training, then --resume: the same final checkpoint as an uninterrupted run",

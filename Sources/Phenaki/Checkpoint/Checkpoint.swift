@@ -71,10 +71,20 @@ public struct Checkpoint: Equatable, Sendable {
     // MARK: Reading
 
     /// The format version of the checkpoint at `directory`.
-    /// - Throws: `CheckpointError.notACheckpoint` without `format.json`, `.invalidFormatFile`.
+    /// - Throws: `CheckpointError.missingDirectory`, `.resultsFolder` (a trainer's results folder),
+    ///   `.notACheckpoint` without `format.json`, `.invalidFormatFile`.
     public static func formatVersion(of directory: String) throws(CheckpointError) -> Int {
         let path = directory + "/" + formatFile
-        guard let data = FileManager.default.contents(atPath: path) else { throw .notACheckpoint(path: directory) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw .missingDirectory(path: directory)
+            }
+            if FileManager.default.fileExists(atPath: directory + "/checkpoints") {
+                throw .resultsFolder(path: directory, latest: CheckpointStore(directory: directory + "/checkpoints").latest())
+            }
+            throw .notACheckpoint(path: directory)
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .invalidFormatFile(path: path, reason: "it is not a JSON object")
         }

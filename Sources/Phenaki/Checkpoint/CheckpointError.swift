@@ -5,6 +5,10 @@ import GraphRuntime
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// `path` has no `format.json`: it is not a checkpoint, or its write never finished.
     case notACheckpoint(path: String)
+    /// The checkpoint directory does not exist.
+    case missingDirectory(path: String)
+    /// The directory is a trainer's results folder, not one of its checkpoints.
+    case resultsFolder(path: String, latest: String?)
     /// The checkpoint was written in a format version this build does not read.
     case unsupportedVersion(path: String, found: Int, supported: Int)
     /// `format.json` is not `{"format": "phenaki-checkpoint", "version": N}`.
@@ -31,6 +35,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .missingDirectory(let path):
+            return "checkpoint directory \(path) does not exist; check the path (make one with `phenaki init` or a trainer)"
+        case .resultsFolder(let path, let latest):
+            return "\(path) is a training results folder, not a checkpoint; "
+                + (latest.map { "point at one of its checkpoints, e.g. the latest: \($0)" }
+                    ?? "it holds no complete checkpoint yet")
         case .notACheckpoint(let path):
             return "\(path) is not a complete checkpoint (it has no format.json); "
                 + "point at a directory written by `phenaki init` or a trainer, or resume from an earlier checkpoint"
