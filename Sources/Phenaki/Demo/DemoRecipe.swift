@@ -39,7 +39,7 @@ public enum DemoRecipe {
     public static func phenakiArguments(cvivit: String) -> [String] {
         [
             "--variant", variant, "--cvivit", cvivit, "--data", "fashion-mnist-video", "--frames", "\(clipFrames)",
-            "--steps", "4000", "--batch", "16", "--lr", "2e-3", "--save-results-every", "1000",
+            "--steps", "6000", "--batch", "16", "--lr", "2e-3", "--save-results-every", "1000",
             "--sample-texts", story.joined(separator: ";"), "--save-model-every", "1000", "--keep-last", "1",
             "--seed", "0",
         ]
