@@ -187,7 +187,7 @@ struct ConfigValidationTests {
     }
 
     @Test func unknownVariantsListTheValidOnes() {
-        #expect(throws: ConfigError.unknownVariant(name: "huge", valid: ["tiny", "small", "paper"])) {
+        #expect(throws: ConfigError.unknownVariant(name: "huge", valid: ["tiny", "demo", "small", "paper"])) {
             try PhenakiConfig.variant(named: "huge")
         }
         #expect("\(ConfigError.unknownVariant(name: "huge", valid: PhenakiConfig.variantNames))"
