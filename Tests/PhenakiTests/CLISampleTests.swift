@@ -66,6 +66,16 @@ final class CLISampleTests {
         #expect(try fileBytes(out("c.gif")) != (try fileBytes(out("a.gif"))))
     }
 
+    /// Without --frames a checkpoint whose max_seq_len allows fewer than 17 frames samples as many
+    /// as it allows (7 for tiny) instead of failing on 17.
+    @Test func framesDefaultToWhatTheCheckpointAllows() throws {
+        let result = try phenaki(["sample", "--checkpoint", checkpoint, "--text-embeds", single, "--seed", "5",
+                                  "--out", out("default.gif")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(PhenakiConfig.tiny.maxFrames == 7)
+        #expect(try fileBytes(out("default.gif")) == (try gifBytes(try expected(frames: 7, seed: 5))))
+    }
+
     /// `.png` writes the frames as a one-row grid; `.mp4` goes through ffmpeg; --steps overrides
     /// the config's step count.
     @Test func pngGridMP4AndSteps() throws {
