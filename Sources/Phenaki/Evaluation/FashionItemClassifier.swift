@@ -130,9 +130,12 @@ public final class FashionItemClassifier: @unchecked Sendable {
         guard !sides.isEmpty else { return [] }
         return (0..<data.count).map { i in
             let side = sides[i % sides.count]
-            let small = FrameResampler.fit(data.picture(i), to: SpatialSize(side), flip: false).pixels
-            return locator.itemCrop(small, height: side, width: side) ?? locator.itemCrop(
-                data.picture(i).pixels, height: FashionMNISTData.side, width: FashionMNISTData.side) ?? data.picture(i).pixels
+            let picture = data.picture(i)
+            let small = FrameResampler.fit(picture, to: SpatialSize(side), flip: false).pixels
+            // An item too faint to find once shrunk falls back to its full-size crop, as in `croppedPictures`.
+            return locator.itemCrop(small, height: side, width: side)
+                ?? locator.itemCrop(picture.pixels, height: FashionMNISTData.side, width: FashionMNISTData.side)
+                ?? picture.pixels
         }
     }
 
