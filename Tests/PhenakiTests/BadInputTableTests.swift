@@ -64,6 +64,10 @@ struct BadInputTableTests {
              message: "frames - 1 must be a multiple of the temporal patch size 2", output: "r"),
         Case(name: "zero batch", arguments: ["train-cvivit", "--data", "$D/empty", "--batch", "0", "--results", "$D/r"],
              setUp: { try makeFolder($0 + "/empty") }, message: "--batch 0: it must be at least 1", output: "r"),
+        Case(name: "cooldown longer than the run",
+             arguments: ["train-cvivit", "--data", "$D/empty", "--steps", "10", "--lr-decay-steps", "11", "--results", "$D/r"],
+             setUp: { try makeFolder($0 + "/empty") },
+             message: "--lr-decay-steps 11: it must be between 0 and --steps (10)", output: "r"),
         // Model inputs (.npy) and weights (safetensors) of `cvivit`, `maskgit`, `critic`.
         Case(name: "codebook ids out of range",
              arguments: ["cvivit", "decode"] + interop + ["--weights", "$I/cvivit.safetensors", "--input", "$I/ids.npy",

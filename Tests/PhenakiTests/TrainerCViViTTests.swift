@@ -102,6 +102,32 @@ import TensorGraph
         try? fm.removeItem(atPath: resumedFolder)
     }
 
+    /// A cooldown (GAN on, EMA on) equals two constant-rate runs, the second resumed at half the
+    /// rate: the generator and the discriminator both take the scheduled rate.
+    @Test func learningRateCooldownEqualsPiecewiseConstantRuns() throws {
+        let config = Self.ganConfig
+        var options = CViViTTrainerOptions(steps: 3, batchSize: 1, frames: 3, learningRate: 2e-3, applyGradPenaltyEvery: 2,
+                                           saveResultsEvery: 100, saveModelEvery: 100, seed: 4, threads: 2)
+        options.lrDecaySteps = 2
+        let shape = Self.clipShape(config, frames: 3)
+        let data = { (order: DataOrderState?) -> BatchStream in ClipStream(count: 5, clipShape: shape, batch: 1, order: order) }
+        let a = trainerTemporaryFolder("cool"), b = trainerTemporaryFolder("piece")
+        defer { for p in [a, b] { try? FileManager.default.removeItem(atPath: p) } }
+        let cooled = try CViViTTrainer(config: config, options: options, results: a)
+        try cooled.train(data: data, progress: false)
+        #expect(cooled.metrics.records.map(\.learningRate) == [2e-3, 2e-3, 1e-3])
+
+        (options.lrDecaySteps, options.steps) = (0, 2)
+        try CViViTTrainer(config: config, options: options, results: b).train(data: data, progress: false)
+        (options.steps, options.learningRate) = (3, 1e-3)
+        let resumed = try CViViTTrainer(config: config, options: options, results: b, resumeFrom: b)
+        try resumed.train(data: data, progress: false)
+        let x = cooled.stateTensors(), y = resumed.stateTensors()
+        #expect(x.keys.contains { $0.hasPrefix("discriminator/") } && Set(x.keys) == Set(y.keys))
+        let differing = x.keys.filter { x[$0] != y[$0] }.sorted()
+        #expect(differing.isEmpty, "differ: \(differing.prefix(5))")
+    }
+
     /// The first update's generator losses equal the reference interpreter's on `cvivit-gan`
     /// (same weights, batch and frame key); its discriminator loss and gradient penalty equal the
     /// interpreter's on the frames that run picked, of the video and of its reconstruction. The

@@ -103,4 +103,39 @@ import TensorGraph
         #expect(saved.weights[.critic]?["to_pred.0.weight"] == x["critic.to_pred.0.weight"])
         #expect(saved.optimizer[.maskgit]?.isEmpty == false)
     }
+
+    /// A cooldown run equals its oracle: the same updates as piecewise-constant runs, each resumed
+    /// from the one before at the rate the schedule gives, so the plan's rate is the one fed
+    /// and the metrics record it.
+    @Test func learningRateCooldownEqualsPiecewiseConstantRuns() throws {
+        let config = Self.config
+        let encoder = CaptionHashEncoder(dim: config.maskgit.dimContext)
+        let a = trainerTemporaryFolder("phenaki-cool"), b = trainerTemporaryFolder("phenaki-piece")
+        defer { for p in [a, b] { try? FileManager.default.removeItem(atPath: p) } }
+        var options = PhenakiTrainerOptions(steps: 4, batchSize: 2, frames: 7, learningRate: 3e-3, seed: 5, threads: 2)
+        options.lrDecaySteps = 3
+        let cooled = try PhenakiTrainer(config: config, options: options, results: a, textEncoder: encoder)
+        try cooled.train(data: Self.data, progress: false)
+        #expect(cooled.metrics.records.map(\.learningRate) == [3e-3, 3e-3, 2e-3, 1e-3])
+
+        var piece = PhenakiTrainerOptions(steps: 2, batchSize: 2, frames: 7, learningRate: 3e-3, seed: 5, threads: 2)
+        var last = try PhenakiTrainer(config: config, options: piece, results: b, textEncoder: encoder)
+        try last.train(data: Self.data, progress: false)
+        for (steps, rate) in [(3, 2e-3), (4, 1e-3)] {
+            (piece.steps, piece.learningRate) = (steps, rate)
+            last = try PhenakiTrainer(config: config, options: piece, results: b, resumeFrom: b, textEncoder: encoder)
+            try last.train(data: Self.data, progress: false)
+        }
+        let x = cooled.stateTensors(), y = last.stateTensors()
+        #expect(x.count > 10 && Set(x.keys) == Set(y.keys))
+        let differing = x.keys.filter { x[$0] != y[$0] }.sorted()
+        #expect(differing.isEmpty, "differ: \(differing.prefix(5))")
+        // The cooldown changed the weights: a constant-rate run does not end there.
+        options.lrDecaySteps = 0
+        let constant = try PhenakiTrainer(config: config, options: options, results: b + "-constant", textEncoder: encoder)
+        defer { try? FileManager.default.removeItem(atPath: b + "-constant") }
+        try constant.train(data: Self.data, progress: false)
+        let z = constant.stateTensors()
+        #expect(x.keys.contains { $0.hasPrefix("maskgit.") && x[$0] != z[$0] })
+    }
 }

@@ -45,6 +45,9 @@ struct TrainCViViTCommand: ParsableCommand {
     @Option(help: "Learning rate (lr).")
     var lr: Double = 3e-4
 
+    @Option(help: "Updates at the end of the run over which the learning rate falls linearly towards 0 (a cooldown); 0: constant.")
+    var lrDecaySteps: Int = 0
+
     @Option(help: "AdamW weight decay on ≥ 2-D weights (wd).")
     var wd: Double = 0
 
@@ -123,7 +126,7 @@ struct TrainCViViTCommand: ParsableCommand {
             let config = try self.config.map { try PhenakiConfig.load(path: $0) } ?? PhenakiConfig.variant(named: variant)
             let spec = DatasetSpec(parsing: data)
             let onImages = images || spec == .fashionMNIST
-            let options = CViViTTrainerOptions(
+            var options = CViViTTrainerOptions(
                 steps: steps, batchSize: batch, trainOnImages: onImages, frames: frames, gradAccumEvery: gradAccumEvery,
                 learningRate: lr, weightDecay: wd, maxGradNorm: maxGradNorm == 0 ? nil : maxGradNorm,
                 discrMaxGradNorm: discrMaxGradNorm, useEMA: !noEma, emaBeta: emaBeta,
@@ -131,6 +134,7 @@ struct TrainCViViTCommand: ParsableCommand {
                 applyGradPenaltyEvery: applyGradPenaltyEvery, saveResultsEvery: saveResultsEvery,
                 saveModelEvery: saveModelEvery, validEvery: validEvery, validBatches: validBatches, keepLast: keepLast,
                 seed: seed, threads: threads, onNonfinite: onNonfinite)
+            options.lrDecaySteps = lrDecaySteps
             try options.validate()
             // The frame count and the data are checked before the trainer creates the results folder,
             // so a run refused for its data leaves nothing behind.

@@ -65,6 +65,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (train_lr).")
     var lr: Double = 1e-4
 
+    @Option(help: "Updates at the end of the run over which the learning rate falls linearly towards 0 (a cooldown); 0: constant.")
+    var lrDecaySteps: Int = 0
+
     @Option(help: "Adam's second beta (adam_betas[1]).")
     var beta2: Double = 0.99
 
@@ -165,6 +168,7 @@ struct TrainCommand: ParsableCommand {
                 sampleTexts: try sampleTexts.map(Self.captions) ?? [], sampleFrames: sampleFrames,
                 sampleCondScale: sampleCondScale)
             options.onNonfinite = onNonfinite
+            options.lrDecaySteps = lrDecaySteps
             try options.validate()
             let textEncoder = try Self.textEncoder(config: config, modelDirectory: textModelDir, threads: threads)
             let folder = results ?? resume ?? "results"

@@ -193,13 +193,16 @@ public final class CViViTTrainer {
         while step < options.steps {
             let started = monotonicSeconds()
             let skippedBefore = skippedUpdates.count
+            let rate = options.learningRateSchedule.rate(afterUpdates: step)
+            try generator.setScalar(TrainingState.learningRate, rate)
+            for discriminator in discriminators { try discriminator.setScalar(TrainingState.learningRate, rate) }
             let (losses, gradNorm, batch) = try update(stream)
             lastBatch = batch
             let skipped = skippedUpdates.count > skippedBefore
             if skipped, progress, let last = skippedUpdates.last {
                 FileHandle.standardError.write(Data("update \(last.step) skipped: \(last.site)\n".utf8))
             }
-            var record = TrainingRecord(step: step, losses: losses, learningRate: options.learningRate,
+            var record = TrainingRecord(step: step, losses: losses, learningRate: rate,
                                         gradNorm: gradNorm, seconds: 0)
             if let validation, step % (options.validEvery ?? options.saveResultsEvery) == 0 {
                 record.losses[lossColumns.count - 1] = try validationLoss(validation)

@@ -14,6 +14,13 @@ public struct CViViTTrainerOptions: Hashable, Sendable {
     public var gradAccumEvery: Int
     /// Adam learning rate (`lr`), for the generator and the discriminator.
     public var learningRate: Double
+    /// Updates at the end of the run over which the rate falls linearly towards zero; 0 keeps
+    /// it constant, as phenaki-pytorch does (see `LearningRateSchedule`).
+    public var lrDecaySteps: Int = 0
+    /// The rate of every update.
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(base: learningRate, steps: steps, decaySteps: lrDecaySteps)
+    }
     /// Decoupled weight decay on ≥ 2-D parameters (`wd`).
     public var weightDecay: Double
     /// Global gradient-norm clip of the generator (`max_grad_norm`); nil: off.
@@ -106,9 +113,7 @@ public struct CViViTTrainerOptions: Hashable, Sendable {
         if emaUpdateAfterStep < 0 {
             throw .invalidOption(name: "ema-update-after-step", value: "\(emaUpdateAfterStep)", expected: "0 or more")
         }
-        if !(learningRate > 0 && learningRate.isFinite) {
-            throw .invalidOption(name: "lr", value: "\(learningRate)", expected: "a positive finite number")
-        }
+        try learningRateSchedule.validate()
         if !(weightDecay >= 0 && weightDecay.isFinite) {
             throw .invalidOption(name: "wd", value: "\(weightDecay)", expected: "a finite number ≥ 0")
         }

@@ -203,6 +203,8 @@ public final class PhenakiTrainer {
             }
             let phase = self.phase
             let started = monotonicSeconds()
+            let rate = options.learningRateSchedule.rate(afterUpdates: step)
+            try phase.session.setScalar(TrainingState.learningRate, rate)
             var sums = [Double](repeating: 0, count: metrics.lossColumns.count)
             var skipped: SkippedUpdate?
             for micro in 0..<k {
@@ -243,7 +245,7 @@ public final class PhenakiTrainer {
                     try ExecutorTransfer.copy(pair.feed, of: imagePhase.session.executor, to: pair.feed, of: clips.session.executor)
                 }
             }
-            let record = TrainingRecord(step: step, losses: sums.map { $0 / Double(k) }, learningRate: options.learningRate,
+            let record = TrainingRecord(step: step, losses: sums.map { $0 / Double(k) }, learningRate: rate,
                                         gradNorm: phase.session.scalar(TrainingState.gradNorm) ?? .nan,
                                         seconds: monotonicSeconds() - started)
             if let every = options.saveResultsEvery, step % every == 0 { try saveSamples(onImages: phase.frames == 1) }

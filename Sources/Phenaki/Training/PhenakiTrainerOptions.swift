@@ -15,6 +15,13 @@ public struct PhenakiTrainerOptions: Hashable {
     public var gradAccumEvery: Int
     /// `train_lr`.
     public var learningRate: Double
+    /// Updates at the end of the run over which the rate falls linearly towards zero; 0 keeps
+    /// it constant, as phenaki-pytorch does (see `LearningRateSchedule`).
+    public var lrDecaySteps: Int = 0
+    /// The rate of every update.
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(base: learningRate, steps: steps, decaySteps: lrDecaySteps)
+    }
     /// `adam_betas[1]`.
     public var beta2: Double
     /// `wd` (on ≥ 2-D weights).
@@ -88,9 +95,7 @@ public struct PhenakiTrainerOptions: Hashable {
                               ("sample-frames", sampleFrames ?? 1)] where value < 1 {
             throw .invalidOption(name: name, value: "\(value)", expected: "at least 1")
         }
-        if !(learningRate > 0 && learningRate.isFinite) {
-            throw .invalidOption(name: "lr", value: "\(learningRate)", expected: "a positive finite number")
-        }
+        try learningRateSchedule.validate()
         if !(beta2 >= 0 && beta2 < 1) { throw .invalidOption(name: "beta2", value: "\(beta2)", expected: "within [0, 1)") }
         if !(weightDecay >= 0 && weightDecay.isFinite) {
             throw .invalidOption(name: "wd", value: "\(weightDecay)", expected: "a finite number ≥ 0")
