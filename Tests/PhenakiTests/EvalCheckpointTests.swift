@@ -125,6 +125,58 @@ final class EvalCheckpointTests {
         #expect(report.captionCeiling == ceiling)
     }
 
+    /// Two clips per prompt at one chosen scale: the score equals that of clips sampled here with
+    /// the seeds `CaptionAccuracy.seed(_:prompt:clip:)` gives, each prompt's first clip keeps the
+    /// one-clip seed, and the by-class accuracies are the class-wise fractions.
+    @Test func clipsPerPromptAndChosenScales() throws {
+        let directory = try scratch.checkpoint(seed: 6, name: "two-clips")
+        let classifier = try EvalTestSupport.classifier()
+        let cache = scratch.path + "/cache-two/fashion-classifier.safetensors"
+        try classifier.save(path: cache)
+        var options = EvaluationOptions()
+        options.reconstruction = ReconstructionOptions(batches: 1, batch: 1, frames: 3)
+        options.prompts = 2
+        options.clipsPerPrompt = 2
+        options.condScales = [2.5]
+        options.samplingSteps = 2
+        options.seed = 3
+        options.ceilingClips = 4
+        options.classifierPath = cache
+        options.classifierTraining = classifier.training
+        options.textEmbedding = Self.embedding
+        let report = try CheckpointEvaluation.run(directory: directory, options: options)
+        #expect(report.captions.map(\.condScale) == [2.5] && report.captions.map(\.critic) == ["none"])
+        let result = try #require(report.captions.first)
+        #expect(result.score.clips == 4)
+
+        let prompts = ClipCaption.prompts(count: 2, seed: 3)
+        let sampler = try SamplingCheckpoint.load(directory: directory, critic: .none).sampler(steps: 2)
+        var (readings, captions) = ([ClipReading](), [ClipCaption]())
+        for (i, prompt) in prompts.enumerated() {
+            for clip in 0..<2 {
+                let video = try Generation.sample(sampler, frames: 3, text: Self.embedding(prompt),
+                                                  options: SamplingOptions(condScale: 2.5,
+                                                                           seed: CaptionAccuracy.seed(3, prompt: i, clip: clip)))
+                readings.append(try ClipScorer(classifier: classifier).read(try VideoTensor.frames(of: video)))
+                captions.append(prompt)
+            }
+        }
+        #expect(result.score == CaptionScore(readings: readings, captions: captions))
+        #expect(CaptionAccuracy.seed(3, prompt: 1, clip: 0) == CaptionAccuracy.seed(3, prompt: 1))
+        #expect(CaptionAccuracy.seed(3, prompt: 1, clip: 1) != CaptionAccuracy.seed(3, prompt: 1))
+    }
+
+    /// The by-class accuracy of hand-made readings: known fractions, only for classes captioned.
+    @Test func classAccuracyByClass() {
+        let captions = [ClipCaption(itemClass: 7, direction: .left), ClipCaption(itemClass: 7, direction: .up),
+                        ClipCaption(itemClass: 7, direction: .down), ClipCaption(itemClass: 2, direction: .right)]
+        let readings = [ClipReading(itemClass: 7, direction: .left), ClipReading(itemClass: 5, direction: .up),
+                        ClipReading(itemClass: 7, direction: nil), ClipReading(itemClass: nil, direction: .right)]
+        let score = CaptionScore(readings: readings, captions: captions)
+        #expect(score.classAccuracyByClass == [7: 2.0 / 3.0, 2: 0])
+        #expect(score.classAccuracy == 0.5 && score.directionAccuracy == 0.75 && score.accuracy == 0.25)
+    }
+
     /// A checkpoint without MaskGit weights or with a `precomputed` encoder and no embeddings
     /// gets reconstruction metrics and a note saying why captions were skipped.
     @Test func captionsSkippedWithAReason() throws {

@@ -14,9 +14,10 @@ struct EvalCommand: ParsableCommand {
             videos, beside a "repeat the first frame" baseline; codebook usage is the percentage of codes seen \
             and perplexity the exp of the entropy of the id histogram.
 
-            Caption accuracy (a checkpoint with MaskGit, text-conditioned, on fashion-mnist-video): one clip \
-            per prompt "<item> moving <direction>" (all 40, or --prompts N drawn by --seed), sampled with \
-            cond_scale 1 and 3 and with each critic the checkpoint has; a clip counts when its item class (by \
+            Caption accuracy (a checkpoint with MaskGit, text-conditioned, on fashion-mnist-video): \
+            --clips-per-prompt clips per prompt "<item> moving <direction>" (all 40, or --prompts N drawn by \
+            --seed), sampled at each --cond-scale (default 1 and 3) and with each critic the checkpoint has; \
+            a clip counts when its item class (by \
             a small MLP trained on Fashion-MNIST, cached in \
             ${XDG_CACHE_HOME:-~/.cache}/phenaki/fashion-classifier.safetensors) and the direction of its \
             foreground centroid both match the prompt. The scorer's accuracy on held-out dataset clips is \
@@ -57,6 +58,14 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Prompts to sample for caption accuracy (default: all 40).")
     var prompts: Int?
+
+    @Option(help: "Clips sampled per prompt, each with its own seed (more clips, less sampling noise).")
+    var clipsPerPrompt: Int = 1
+
+    @Option(name: .customLong("cond-scale"),
+            help: ArgumentHelp("A classifier-free guidance scale to measure caption accuracy at; repeat for more "
+                               + "(default: 1 and 3).", valueName: "scale"))
+    var condScales: [Double] = []
 
     @Option(help: "Frames per sampled clip (default: --frames, capped at what max_seq_len allows).")
     var sampleFrames: Int?
@@ -104,6 +113,10 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
         if let prompts, prompts < 1 { throw ValidationError("--prompts must be at least 1, got \(prompts)") }
+        if clipsPerPrompt < 1 { throw ValidationError("--clips-per-prompt must be at least 1, got \(clipsPerPrompt)") }
+        if let scale = condScales.first(where: { !$0.isFinite }) {
+            throw ValidationError("--cond-scale must be a finite number, got \(scale)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
@@ -132,6 +145,8 @@ struct EvalCommand: ParsableCommand {
                 fashionMNISTDirectory: fashionMNISTDir)
             options.captions = !noCaptions
             options.prompts = prompts
+            options.clipsPerPrompt = clipsPerPrompt
+            if !condScales.isEmpty { options.condScales = condScales }
             options.sampleFrames = sampleFrames
             options.samplingSteps = samplingSteps
             options.seed = seed

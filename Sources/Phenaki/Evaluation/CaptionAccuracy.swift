@@ -12,13 +12,21 @@ public struct CaptionScore: Hashable, Sendable {
     public var directionAccuracy: Double
     /// Fraction whose class and direction both match: the caption accuracy.
     public var accuracy: Double
+    /// Class accuracy over the clips of each item class the captions name (label → fraction):
+    /// which items the model draws well.
+    public var classAccuracyByClass: [Int: Double]
 
     /// The score of `readings` against `captions` (same count, at least one).
     public init(readings: [ClipReading], captions: [ClipCaption]) {
         precondition(readings.count == captions.count && !captions.isEmpty, "one reading per caption")
         var (item, direction, both) = (0, 0, 0)
+        var (clipsOf, rightOf) = ([Int: Int](), [Int: Int]())
         for (reading, caption) in zip(readings, captions) {
-            if reading.itemClass == caption.itemClass { item += 1 }
+            clipsOf[caption.itemClass, default: 0] += 1
+            if reading.itemClass == caption.itemClass {
+                item += 1
+                rightOf[caption.itemClass, default: 0] += 1
+            }
             if reading.direction == caption.direction { direction += 1 }
             if reading.matches(caption) { both += 1 }
         }
@@ -27,6 +35,8 @@ public struct CaptionScore: Hashable, Sendable {
         classAccuracy = Double(item) / n
         directionAccuracy = Double(direction) / n
         accuracy = Double(both) / n
+        classAccuracyByClass = clipsOf.mapValues { _ in 0 }
+        for (label, count) in clipsOf { classAccuracyByClass[label] = Double(rightOf[label] ?? 0) / Double(count) }
     }
 }
 
@@ -46,36 +56,44 @@ public enum CaptionAccuracy {
     /// default).
     public static let condScales = [1.0, 3.0]
 
-    /// Clip `i` is sampled with `seed` folded with `i`, so each prompt's clip does not depend on
-    /// which other prompts are evaluated.
-    public static func seed(_ seed: UInt64, prompt index: Int) -> UInt64 {
-        RNGKey(seed: seed).foldIn(index).bits(0)
+    /// Clip `clip` of prompt `i` is sampled with `seed` folded with `i` (and then with `clip`, for
+    /// clips after the first), so each prompt's clips do not depend on which other prompts are
+    /// evaluated, nor the first clip on how many are.
+    public static func seed(_ seed: UInt64, prompt index: Int, clip: Int = 0) -> UInt64 {
+        let key = RNGKey(seed: seed).foldIn(index)
+        return clip == 0 ? key.bits(0) : key.foldIn(clip).bits(0)
     }
 
-    /// For every sampler (one per critic mode) and guidance scale: one clip per prompt, scored.
+    /// For every sampler (one per critic mode) and guidance scale: `clipsPerPrompt` clips per
+    /// prompt, scored.
     ///
     /// - Parameters:
     ///   - samplers: (critic name, sampler) pairs.
     ///   - texts: the text embeddings of each prompt, [1, tokens, dim], in prompt order.
     ///   - frames: frames per clip.
+    ///   - clipsPerPrompt: clips sampled for each prompt, with the seeds `seed(_:prompt:clip:)` gives.
     ///   - progress: called before each clip with (setting, clip, clips).
     public static func run(samplers: [(String, PhenakiSampler)], prompts: [ClipCaption], texts: [HostTensor],
                            frames: Int, scorer: ClipScorer, seed: UInt64, condScales: [Double] = condScales,
+                           clipsPerPrompt: Int = 1,
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> [CaptionAccuracyResult] {
-        precondition(prompts.count == texts.count && !prompts.isEmpty, "one text per prompt")
+        precondition(prompts.count == texts.count && !prompts.isEmpty && clipsPerPrompt >= 1, "one text per prompt")
+        let captions = prompts.flatMap { Array(repeating: $0, count: clipsPerPrompt) }
         var results: [CaptionAccuracyResult] = []
         for (critic, sampler) in samplers {
             for scale in condScales {
                 var readings: [ClipReading] = []
                 for (i, text) in texts.enumerated() {
-                    progress?("critic \(critic), cond_scale \(scale)", i + 1, texts.count)
-                    let video = try sampler.sample(
-                        frames: frames, text: text,
-                        options: SamplingOptions(condScale: scale, seed: Self.seed(seed, prompt: i)))
-                    readings.append(try scorer.read(try VideoTensor.frames(of: video)))
+                    for clip in 0..<clipsPerPrompt {
+                        progress?("critic \(critic), cond_scale \(scale)", readings.count + 1, captions.count)
+                        let video = try sampler.sample(
+                            frames: frames, text: text,
+                            options: SamplingOptions(condScale: scale, seed: Self.seed(seed, prompt: i, clip: clip)))
+                        readings.append(try scorer.read(try VideoTensor.frames(of: video)))
+                    }
                 }
                 results.append(CaptionAccuracyResult(critic: critic, condScale: scale,
-                                                     score: CaptionScore(readings: readings, captions: prompts)))
+                                                     score: CaptionScore(readings: readings, captions: captions)))
             }
         }
         return results

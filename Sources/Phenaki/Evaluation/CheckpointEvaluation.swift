@@ -9,6 +9,10 @@ public struct EvaluationOptions {
     public var captions = true
     /// Prompts to sample: nil for all 40 (10 classes × 4 directions), else a subset drawn by `seed`.
     public var prompts: Int?
+    /// Clips sampled per prompt (each with its own seed); more clips, less sampling noise.
+    public var clipsPerPrompt = 1
+    /// Classifier-free guidance scales to measure caption accuracy at.
+    public var condScales = CaptionAccuracy.condScales
     /// Frames per sampled clip (nil: the reconstruction's frame count, capped at what MaskGit's
     /// max_seq_len allows).
     public var sampleFrames: Int?
@@ -91,7 +95,8 @@ public enum CheckpointEvaluation {
                                                                 critic: critic, threads: options.threads)))
         }
         report.captions = try CaptionAccuracy.run(samplers: samplers, prompts: prompts, texts: texts, frames: frames,
-                                                  scorer: scorer, seed: options.seed) { setting, clip, clips in
+                                                  scorer: scorer, seed: options.seed, condScales: options.condScales,
+                                                  clipsPerPrompt: options.clipsPerPrompt) { setting, clip, clips in
             log?("\(setting): clip \(clip)/\(clips)")
         }
         return report

@@ -9,6 +9,11 @@ public struct ClipReading: Hashable, Sendable {
     /// The direction of the foreground centroid's motion; nil when it cannot be told.
     public var direction: ClipDirection?
 
+    public init(itemClass: Int?, direction: ClipDirection?) {
+        self.itemClass = itemClass
+        self.direction = direction
+    }
+
     /// Whether both match `caption`.
     public func matches(_ caption: ClipCaption) -> Bool {
         itemClass == caption.itemClass && direction == caption.direction

@@ -7,7 +7,8 @@ import Foundation
 /// `codes_used`, `codebook_used_percent`, `perplexity`, `tokens`, `classifier_accuracy`
 /// (Fashion-MNIST test set), `caption_ceiling` (the scorer on held-out clips: `clips`,
 /// `class_accuracy`, `direction_accuracy`, `accuracy`), `captions` (a list of `critic`,
-/// `cond_scale`, `clips`, `class_accuracy`, `direction_accuracy`, `accuracy`), `notes`.
+/// `cond_scale`, `clips`, `class_accuracy`, `direction_accuracy`, `accuracy`,
+/// `class_accuracy_by_class`: class name → fraction), `notes`.
 public struct EvaluationReport: Sendable {
     /// The checkpoint directory.
     public var checkpoint: String
@@ -60,6 +61,9 @@ public struct EvaluationReport: Sendable {
             var entry = Self.score(result.score)
             entry["critic"] = result.critic
             entry["cond_scale"] = result.condScale
+            entry["class_accuracy_by_class"] = Dictionary(uniqueKeysWithValues: result.score.classAccuracyByClass.map {
+                (ClipCaption.classNames[$0.key].lowercased(), $0.value)
+            })
             return entry
         }
         return object
@@ -90,8 +94,12 @@ public struct EvaluationReport: Sendable {
         for result in captions {
             let s = result.score
             lines.append("caption accuracy (critic \(result.critic), " + String(
-                format: "cond_scale %g): %.1f %% (class %.1f %%, direction %.1f %%) over %d prompts",
+                format: "cond_scale %g): %.1f %% (class %.1f %%, direction %.1f %%) over %d clips",
                 result.condScale, s.accuracy * 100, s.classAccuracy * 100, s.directionAccuracy * 100, s.clips))
+            let byClass = s.classAccuracyByClass.sorted { $0.key < $1.key }.map {
+                String(format: "%@ %.0f %%", ClipCaption.classNames[$0.key].lowercased(), $0.value * 100)
+            }
+            lines.append("  class accuracy by item: " + byClass.joined(separator: ", "))
         }
         lines += notes.map { "note: " + $0 }
         return lines
