@@ -53,6 +53,7 @@ final class EvalCLITests {
         try classifier.save(path: cache)
         let result = try phenaki(["eval", "--checkpoint", checkpoint, "--eval-batches", "1", "--batch", "1",
                                   "--frames", "3", "--prompts", "2", "--sampling-steps", "2", "--seed", "4",
+                                  "--clips-per-prompt", "2", "--cond-scale", "1", "--cond-scale", "2.5",
                                   "--text-embeds", file, "--classifier", cache, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let last = try #require(result.stdout.split(separator: "\n").last)
@@ -60,6 +61,8 @@ final class EvalCLITests {
         var options = EvaluationOptions()
         options.reconstruction = ReconstructionOptions(batches: 1, batch: 1, frames: 3, seed: 4)
         options.prompts = 2
+        options.clipsPerPrompt = 2
+        options.condScales = [1, 2.5]
         options.samplingSteps = 2
         options.seed = 4
         options.classifierPath = cache
@@ -72,6 +75,12 @@ final class EvalCLITests {
         #expect(captions.map { $0["accuracy"] as? Double } == expected.captions.map(\.score.accuracy))
         #expect(captions.map { $0["class_accuracy"] as? Double } == expected.captions.map(\.score.classAccuracy))
         #expect(captions.map { $0["direction_accuracy"] as? Double } == expected.captions.map(\.score.directionAccuracy))
+        #expect(captions.map { $0["clips"] as? Int } == [4, 4, 4, 4])
+        #expect(captions.map { $0["class_accuracy_by_class"] as? [String: Double] } == expected.captions.map { result in
+            Dictionary(uniqueKeysWithValues: result.score.classAccuracyByClass.map {
+                (ClipCaption.classNames[$0.key].lowercased(), $0.value)
+            })
+        })
         #expect(object["classifier_accuracy"] as? Double == classifier.heldOutAccuracy)
         let listed = try phenaki(["eval", "--list-prompts"])
         #expect(listed.stdout.split(separator: "\n").map(String.init) == ClipCaption.all.map(\.text))

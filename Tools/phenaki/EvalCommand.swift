@@ -31,8 +31,9 @@ struct EvalCommand: ParsableCommand {
 
             --json prints one JSON object as the last stdout line, keys: checkpoint, frames, videos, psnr, \
             repeat_first_frame_psnr, codebook_size, codes_used, codebook_used_percent, perplexity, tokens, \
-            classifier_accuracy, caption_ceiling {clips, class_accuracy, direction_accuracy, accuracy}, \
-            captions [{critic, cond_scale, clips, class_accuracy, direction_accuracy, accuracy}], notes; \
+            classifier_accuracy, caption_ceiling {clips, class_accuracy, direction_accuracy, accuracy, \
+            class_accuracy_by_class {class name: fraction}}, captions [{critic, cond_scale, and the keys of \
+            caption_ceiling}], notes; \
             parts not measured are null (captions: empty).
             """
     )

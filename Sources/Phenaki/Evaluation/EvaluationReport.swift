@@ -6,9 +6,8 @@ import Foundation
 /// `checkpoint`, `frames`, `videos`, `psnr`, `repeat_first_frame_psnr`, `codebook_size`,
 /// `codes_used`, `codebook_used_percent`, `perplexity`, `tokens`, `classifier_accuracy`
 /// (Fashion-MNIST test set), `caption_ceiling` (the scorer on held-out clips: `clips`,
-/// `class_accuracy`, `direction_accuracy`, `accuracy`), `captions` (a list of `critic`,
-/// `cond_scale`, `clips`, `class_accuracy`, `direction_accuracy`, `accuracy`,
-/// `class_accuracy_by_class`: class name → fraction), `notes`.
+/// `class_accuracy`, `direction_accuracy`, `accuracy`, `class_accuracy_by_class`: class name →
+/// fraction), `captions` (a list of `critic`, `cond_scale` and the same keys as the ceiling), `notes`.
 public struct EvaluationReport: Sendable {
     /// The checkpoint directory.
     public var checkpoint: String
@@ -35,7 +34,10 @@ public struct EvaluationReport: Sendable {
 
     private static func score(_ s: CaptionScore) -> [String: Any] {
         ["clips": s.clips, "class_accuracy": s.classAccuracy, "direction_accuracy": s.directionAccuracy,
-         "accuracy": s.accuracy]
+         "accuracy": s.accuracy,
+         "class_accuracy_by_class": Dictionary(uniqueKeysWithValues: s.classAccuracyByClass.map {
+             (ClipCaption.classNames[$0.key].lowercased(), $0.value)
+         })]
     }
 
     /// The report as JSON values (non-finite numbers as null).
@@ -61,9 +63,6 @@ public struct EvaluationReport: Sendable {
             var entry = Self.score(result.score)
             entry["critic"] = result.critic
             entry["cond_scale"] = result.condScale
-            entry["class_accuracy_by_class"] = Dictionary(uniqueKeysWithValues: result.score.classAccuracyByClass.map {
-                (ClipCaption.classNames[$0.key].lowercased(), $0.value)
-            })
             return entry
         }
         return object
