@@ -21,6 +21,25 @@ final class EvalCheckpointTests {
                           scalars: (0..<96).map { Double(Float(sin(Double($0) * 0.37 + key))) })
     }
 
+    /// Caption-accuracy options on 3-frame clips sampled in 2 steps with `embedding`, scored by the
+    /// test classifier saved into the cache folder `cache` (so it is not retrained).
+    func captionOptions(cache: String, videos: Int, prompts: Int, seed: UInt64,
+                        ceilingClips: Int) throws -> (FashionItemClassifier, EvaluationOptions) {
+        let classifier = try EvalTestSupport.classifier()
+        let path = scratch.path + "/" + cache + "/fashion-classifier.safetensors"
+        try classifier.save(path: path)
+        var options = EvaluationOptions()
+        options.reconstruction = ReconstructionOptions(batches: 1, batch: videos, frames: 3)
+        options.prompts = prompts
+        options.samplingSteps = 2
+        options.seed = seed
+        options.ceilingClips = ceilingClips
+        options.classifierPath = path
+        options.classifierTraining = classifier.training
+        options.textEmbedding = Self.embedding
+        return (classifier, options)
+    }
+
     /// PSNR, the baseline, codebook usage and perplexity equal those computed here from the
     /// sampler's encode/decode of the same held-out clips, one clip at a time.
     @Test func reconstructionMatchesTheSamplersCodec() throws {
@@ -84,18 +103,7 @@ final class EvalCheckpointTests {
     /// classifier is used, not retrained; the ceiling is the scorer on held-out clips.
     @Test func captionAccuracyMatchesIndependentSampling() throws {
         let directory = try scratch.checkpoint(tinyWithTokenCritic, seed: 4)
-        let classifier = try EvalTestSupport.classifier()
-        let cache = scratch.path + "/cache/fashion-classifier.safetensors"
-        try classifier.save(path: cache)
-        var options = EvaluationOptions()
-        options.reconstruction = ReconstructionOptions(batches: 1, batch: 2, frames: 3)
-        options.prompts = 3
-        options.samplingSteps = 2
-        options.seed = 9
-        options.ceilingClips = 20
-        options.classifierPath = cache
-        options.classifierTraining = classifier.training
-        options.textEmbedding = Self.embedding
+        let (classifier, options) = try captionOptions(cache: "cache", videos: 2, prompts: 3, seed: 9, ceilingClips: 20)
         var log: [String] = []
         let report = try CheckpointEvaluation.run(directory: directory, options: options) { log.append($0) }
         #expect(!log.contains { $0.hasPrefix("training the item classifier") }, "\(log)")
@@ -130,20 +138,10 @@ final class EvalCheckpointTests {
     /// one-clip seed, and the by-class accuracies are the class-wise fractions.
     @Test func clipsPerPromptAndChosenScales() throws {
         let directory = try scratch.checkpoint(seed: 6, name: "two-clips")
-        let classifier = try EvalTestSupport.classifier()
-        let cache = scratch.path + "/cache-two/fashion-classifier.safetensors"
-        try classifier.save(path: cache)
-        var options = EvaluationOptions()
-        options.reconstruction = ReconstructionOptions(batches: 1, batch: 1, frames: 3)
-        options.prompts = 2
+        let (classifier, shared) = try captionOptions(cache: "cache-two", videos: 1, prompts: 2, seed: 3, ceilingClips: 4)
+        var options = shared
         options.clipsPerPrompt = 2
         options.condScales = [2.5]
-        options.samplingSteps = 2
-        options.seed = 3
-        options.ceilingClips = 4
-        options.classifierPath = cache
-        options.classifierTraining = classifier.training
-        options.textEmbedding = Self.embedding
         let report = try CheckpointEvaluation.run(directory: directory, options: options)
         #expect(report.captions.map(\.condScale) == [2.5] && report.captions.map(\.critic) == ["none"])
         let result = try #require(report.captions.first)
