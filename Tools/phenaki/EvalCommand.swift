@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Prompts to sample for caption accuracy (default: all 40).")
     var prompts: Int?
 
-    @Option(help: "Clips sampled per prompt, each with its own seed (more clips, less sampling noise).")
+    @Option(help: "Clips sampled per prompt, each with its own seed (without a critic a trained model often repeats its clip).")
     var clipsPerPrompt: Int = 1
 
     @Option(name: .customLong("cond-scale"),

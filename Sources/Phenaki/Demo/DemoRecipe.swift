@@ -34,12 +34,19 @@ public enum DemoRecipe {
         "--save-model-every", "1000", "--keep-last", "1", "--seed", "0",
     ]
 
+    /// MaskGit updates of the recipe: the step of the committed checkpoint.
+    public static let phenakiSteps = 12000
+
+    /// The last MaskGit updates, over which the learning rate falls linearly towards 0.
+    public static let phenakiDecaySteps = 3000
+
     /// `phenaki train` arguments (without `--results`): MaskGit on the clips' codebook ids and
     /// MiniLM embeddings of their captions, with the C-ViViT checkpoint `cvivit` frozen.
     public static func phenakiArguments(cvivit: String) -> [String] {
         [
             "--variant", variant, "--cvivit", cvivit, "--data", "fashion-mnist-video", "--frames", "\(clipFrames)",
-            "--steps", "6000", "--batch", "16", "--lr", "2e-3", "--save-results-every", "1000",
+            "--steps", "\(phenakiSteps)", "--lr-decay-steps", "\(phenakiDecaySteps)", "--batch", "16", "--lr", "2e-3",
+            "--save-results-every", "1000",
             "--sample-texts", story.joined(separator: ";"), "--save-model-every", "1000", "--keep-last", "1",
             "--seed", "0",
         ]

@@ -9,7 +9,8 @@ public struct EvaluationOptions {
     public var captions = true
     /// Prompts to sample: nil for all 40 (10 classes × 4 directions), else a subset drawn by `seed`.
     public var prompts: Int?
-    /// Clips sampled per prompt (each with its own seed); more clips, less sampling noise.
+    /// Clips sampled per prompt, each with its own seed. Without a critic the sampler draws the
+    /// uncertain tokens in its last, nearly greedy steps, so a trained model often repeats its clip.
     public var clipsPerPrompt = 1
     /// Classifier-free guidance scales to measure caption accuracy at.
     public var condScales = CaptionAccuracy.condScales
