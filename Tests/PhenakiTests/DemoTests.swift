@@ -95,4 +95,37 @@ struct CommittedDemoCheckpointTests {
         #expect(video.frames == DemoRecipe.storyFrames.reduce(0, +))
         #expect(video.height == 32 && video.width == 32)
     }
+
+    /// Each later scene of the story continues its prime: the item stays at the height where the
+    /// scene before left it (within 3 pixels) and moves the way the caption says. Before primes
+    /// were clamped to [0, 1], scene 2 of the 12000-update checkpoint put the item 10 rows higher.
+    @Test(.enabled(if: MiniLMAvailability.shouldRun, MiniLMAvailability.skipReason))
+    func laterScenesContinueWhereThePrimeLeftTheItem() throws {
+        let loaded = try SamplingCheckpoint.load(directory: Self.directory)
+        let texts = try #require(try SceneText(config: loaded.config, texts: DemoRecipe.story).scenes)
+        let made = try Generation.makeVideo(try loaded.sampler(), texts: texts, frames: DemoRecipe.storyFrames,
+                                            primeLengths: DemoRecipe.storyPrimes, options: SamplingOptions(seed: 0))
+        /// The centroid (x, y) of the clamped pixel mass of frame `f` of a [1, 1, frames, 32, 32] video.
+        func centroid(_ video: HostTensor, _ f: Int) -> (x: Double, y: Double) {
+            var (mass, x, y) = (0.0, 0.0, 0.0)
+            for row in 0..<32 {
+                for column in 0..<32 {
+                    let p = min(max(video.scalars[f * 1024 + row * 32 + column], 0), 1)
+                    (mass, x, y) = (mass + p, x + p * Double(column), y + p * Double(row))
+                }
+            }
+            return (x / mass, y / mass)
+        }
+        for scene in 1..<made.scenes.count {
+            let before = made.scenes[scene - 1]
+            let prime = centroid(before, before.shape[2] - 1)
+            let frames = (0..<made.scenes[scene].shape[2]).map { centroid(made.scenes[scene], $0) }
+            for (f, c) in frames.enumerated() {
+                #expect(abs(c.y - prime.y) <= 3, "scene \(scene + 1) frame \(f + 1): row \(c.y), the prime's \(prime.y)")
+            }
+            let moved = frames.last!.x - frames.first!.x
+            let left = DemoRecipe.story[scene].hasSuffix("left")
+            #expect(left ? moved < -4 : moved > 4, "scene \(scene + 1) ('\(DemoRecipe.story[scene])') moved \(moved) px")
+        }
+    }
 }

@@ -94,8 +94,8 @@ import TensorGraph
         #expect(InteropFixture.equalFraction(unguided, strong) < 1)
     }
 
-    /// make_video: each scene is `sample` primed with the last frames of the scene before, and the
-    /// video is the scenes joined.
+    /// make_video: each scene is `sample` primed with the last frames of the scene before,
+    /// clamped to [0, 1], and the video is the scenes joined.
     @Test func makeVideoChainsScenes() throws {
         let f = try SamplingFixture("sample_primed")
         let sampler = try f.sampler()
@@ -111,6 +111,8 @@ import TensorGraph
         // The last 3 frames of scene 1 prime scene 2.
         var tail = [Double]()
         for c in 0..<3 { tail += first.scalars[((c * 5 + 2) * 64)..<((c * 5 + 5) * 64)] }
+        #expect(tail.contains { $0 < 0 || $0 > 1 }, "the fixture's scene should stray out of [0, 1]")
+        tail = tail.map { min(max($0, 0), 1) }
         let second = try sampler.sample(frames: 4, text: other,
                                         primeVideo: HostTensor(shape: [1, 3, 3, 8, 8], scalars: tail),
                                         options: SamplingOptions(seed: sceneSeeds[1]))

@@ -12,6 +12,13 @@ extension PhenakiSampler {
     /// phenaki-pytorch's `make_video`: one scene per text, each primed with the last
     /// `primeLengths[i]` frames of the scene before (re-encoded by C-ViViT).
     ///
+    /// One deliberate difference: the priming frames are clamped to [0, 1], the range of the
+    /// frames C-ViViT trains on and of the video that is written (phenaki-pytorch re-encodes the
+    /// raw decoder output). The raw output strays below 0 in the background (to −0.13 with the
+    /// demo checkpoint), which changed 60 of the 64 codebook ids of a primed frame there, and the
+    /// next scene then lost the item's place; clamped, a scene continues as it would from the
+    /// saved video (`phenaki sample --prime FILE`).
+    ///
     /// - Parameters:
     ///   - texts: text embeddings per scene, each [b, m, dim_context] with the same batch (nil
     ///     entries for an unconditional model).
@@ -50,6 +57,7 @@ extension PhenakiSampler {
                         reason: "prime length \(length) of scene \(i + 2) must be in 1...\(video.shape[2]) (the frames of scene \(i + 1))")
                 }
                 prime = FrameBlocks.slice(video, from: video.shape[2] - length, to: video.shape[2])
+                prime!.scalars = prime!.scalars.map { min(max($0, 0), 1) }
             }
         }
         return MadeVideo(video: FrameBlocks.concat(made), scenes: made)
