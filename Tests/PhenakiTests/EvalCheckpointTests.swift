@@ -160,6 +160,14 @@ final class EvalCheckpointTests {
             }
         }
         #expect(result.score == CaptionScore(readings: readings, captions: captions))
+        options.clipsPerPrompt = 0
+        #expect(throws: EvaluationError.invalidCount(option: "--clips-per-prompt", value: 0, minimum: 1)) {
+            try CheckpointEvaluation.run(directory: directory, options: options)
+        }
+        (options.clipsPerPrompt, options.condScales) = (1, [])
+        #expect(throws: EvaluationError.invalidCount(option: "the number of --cond-scale values", value: 0, minimum: 1)) {
+            try CheckpointEvaluation.run(directory: directory, options: options)
+        }
         #expect(CaptionAccuracy.seed(3, prompt: 1, clip: 0) == CaptionAccuracy.seed(3, prompt: 1))
         #expect(CaptionAccuracy.seed(3, prompt: 1, clip: 1) != CaptionAccuracy.seed(3, prompt: 1))
     }

@@ -35,8 +35,9 @@ public struct CaptionScore: Hashable, Sendable {
         classAccuracy = Double(item) / n
         directionAccuracy = Double(direction) / n
         accuracy = Double(both) / n
-        classAccuracyByClass = clipsOf.mapValues { _ in 0 }
-        for (label, count) in clipsOf { classAccuracyByClass[label] = Double(rightOf[label] ?? 0) / Double(count) }
+        classAccuracyByClass = Dictionary(uniqueKeysWithValues: clipsOf.map { label, count in
+            (label, Double(rightOf[label] ?? 0) / Double(count))
+        })
     }
 }
 

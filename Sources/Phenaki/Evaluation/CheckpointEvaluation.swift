@@ -48,6 +48,12 @@ public enum CheckpointEvaluation {
     ///   `TextEncoderError`, `SamplingError`.
     public static func run(directory: String, options: EvaluationOptions,
                            log: ((String) -> Void)? = nil) throws -> EvaluationReport {
+        if options.clipsPerPrompt < 1 {
+            throw EvaluationError.invalidCount(option: "--clips-per-prompt", value: options.clipsPerPrompt, minimum: 1)
+        }
+        if options.condScales.isEmpty {
+            throw EvaluationError.invalidCount(option: "the number of --cond-scale values", value: 0, minimum: 1)
+        }
         let checkpoint = try Checkpoint.read(directory: directory)
         try checkpoint.validate(config: checkpoint.config, components: [.cvivit], source: directory)
         let config = checkpoint.config
