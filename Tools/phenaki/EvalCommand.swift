@@ -114,7 +114,6 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
         if let prompts, prompts < 1 { throw ValidationError("--prompts must be at least 1, got \(prompts)") }
-        if clipsPerPrompt < 1 { throw ValidationError("--clips-per-prompt must be at least 1, got \(clipsPerPrompt)") }
         if let scale = condScales.first(where: { !$0.isFinite }) {
             throw ValidationError("--cond-scale must be a finite number, got \(scale)")
         }

@@ -32,11 +32,14 @@ public struct EvaluationReport: Sendable {
         self.notes = notes
     }
 
+    /// The lowercased name of class `label`, as captions write it.
+    private static func className(_ label: Int) -> String { ClipCaption.classNames[label].lowercased() }
+
     private static func score(_ s: CaptionScore) -> [String: Any] {
         ["clips": s.clips, "class_accuracy": s.classAccuracy, "direction_accuracy": s.directionAccuracy,
          "accuracy": s.accuracy,
          "class_accuracy_by_class": Dictionary(uniqueKeysWithValues: s.classAccuracyByClass.map {
-             (ClipCaption.classNames[$0.key].lowercased(), $0.value)
+             (className($0.key), $0.value)
          })]
     }
 
@@ -96,7 +99,7 @@ public struct EvaluationReport: Sendable {
                 format: "cond_scale %g): %.1f %% (class %.1f %%, direction %.1f %%) over %d clips",
                 result.condScale, s.accuracy * 100, s.classAccuracy * 100, s.directionAccuracy * 100, s.clips))
             let byClass = s.classAccuracyByClass.sorted { $0.key < $1.key }.map {
-                String(format: "%@ %.0f %%", ClipCaption.classNames[$0.key].lowercased(), $0.value * 100)
+                String(format: "%@ %.0f %%", Self.className($0.key), $0.value * 100)
             }
             lines.append("  class accuracy by item: " + byClass.joined(separator: ", "))
         }
